@@ -13,3 +13,23 @@ export interface DownloadResult {
   contentType: string | null;
   finalUrl: string;
 }
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/** Turns a hostname into every address it resolves to (dns.lookup with all: true by default). */
+export type HostResolver = (hostname: string) => Promise<ResolvedAddress[]>;
+
+/** Judges one IP address; true means the service must not connect to it. */
+export type AddressPolicy = (ip: string) => boolean;
+
+/**
+ * Seams for tests: production passes nothing and gets the system resolver and the strict
+ * address policy. Tests use them to make a name like `evil.example` resolve to 127.0.0.1.
+ */
+export interface NetworkOverrides {
+  resolveHost?: HostResolver;
+  isForbiddenAddress?: AddressPolicy;
+}

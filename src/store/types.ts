@@ -56,17 +56,31 @@ export interface CharacterRepo {
   get(id: string): Promise<CharacterRecord | null>;
   getByUsername(username: string): Promise<CharacterRecord | null>;
   usernameExists(username: string): Promise<boolean>;
-  /** Newest first; `after` is a character id of the key (cursor); order is (createdAt desc, id desc). */
+  /**
+   * Newest first; `after` is a character id of the key (cursor); order is (createdAt desc, id desc).
+   * An `after` that is not a character of the key throws AppError('invalid_parameter', param 'after').
+   */
   listByKey(keyId: string, opts: { limit: number; after?: string }): Promise<CharacterPage>;
+  /**
+   * Applies the patch and returns the updated record (null when the id is unknown). `updatedAt`
+   * is set to now (unix seconds) unless the patch carries it. A username change that collides
+   * throws AppError('username_taken').
+   */
   update(id: string, patch: Partial<Omit<CharacterRecord, 'id' | 'keyId' | 'owner'>>): Promise<CharacterRecord | null>;
   delete(id: string): Promise<boolean>;
 }
 
 export interface ApiKeyRepo {
   insert(k: ApiKeyRecord): Promise<void>;
+  /** Revoked keys are returned too: the caller checks `revokedAt`. */
   findByHash(hash: string): Promise<ApiKeyRecord | null>;
   findByOwner(owner: string): Promise<ApiKeyRecord | null>;
+  /** Oldest first. */
   list(): Promise<ApiKeyRecord[]>;
+  /**
+   * Revokes the key whose id or name matches (every key of that name). True when a key matched;
+   * a key revoked before keeps its first `revokedAt`.
+   */
   revoke(idOrName: string, at: number): Promise<boolean>;
 }
 
@@ -103,14 +117,28 @@ export interface JobRecord {
 
 /** The embedded queue: jobs are rows, so a restart finds them again. */
 export interface JobRepo {
+  /** `runAfter` defaults to now (ms). An id that already exists is left as it is (idempotent enqueue). */
   enqueue(job: { id: string; type: string; payload: unknown; runAfter?: number }): Promise<void>;
-  /** Atomically takes the oldest runnable queued job and marks it running for `workerId`. */
+  /**
+   * Atomically takes the queued job of one of `types` with `runAfter <= now` that comes first in
+   * (runAfter, createdAt, id), marks it running for `workerId` (lockedAt = now, attempts + 1) and
+   * returns it. Two concurrent claimers never get the same job. No types: null.
+   */
   claim(workerId: string, types: string[], now: number): Promise<JobRecord | null>;
+  /** Proves a running job's worker alive: sets lockedAt = `at` if the job is still running for `workerId`. */
+  heartbeat(id: string, workerId: string, at: number): Promise<void>;
+  /** A running job's worker proves it is alive: sets lockedAt = now when lockedBy = workerId. */
+  heartbeat(id: string, workerId: string, now: number): Promise<void>;
+  get(id: string): Promise<JobRecord | null>;
+  /** Marks the job done and unlocks it. */
   complete(id: string): Promise<void>;
+  /** Marks the job failed for good, keeping `error`. */
   fail(id: string, error: string): Promise<void>;
+  /** Puts the job back in the queue, to run at `runAfter` (ms), keeping `error`. */
   retry(id: string, error: string, runAfter: number): Promise<void>;
-  /** Running jobs locked before `olderThan` (ms) or by a worker not in `liveWorkers` go back to queued; returns how many. */
+  /** Running jobs locked before `lockedBefore` (unix ms) go back to queued; returns how many. */
   requeueStale(opts: { lockedBefore: number }): Promise<number>;
+  /** Queued jobs, runnable now or later. */
   countQueued(): Promise<number>;
 }
 
@@ -145,7 +173,10 @@ export interface VideoTaskRecord {
 export interface VideoTaskRepo {
   insert(t: VideoTaskRecord): Promise<void>;
   get(id: string): Promise<VideoTaskRecord | null>;
-  /** `order` by (createdAt, id); `after` is a task id of the key (cursor). */
+  /**
+   * `order` by (createdAt, id); `after` is a task id of the key (cursor). An `after` that is not a
+   * task of the key throws AppError('invalid_parameter', param 'after').
+   */
   listByKey(keyId: string, opts: { limit: number; order: 'asc' | 'desc'; after?: string }): Promise<{ items: VideoTaskRecord[]; hasMore: boolean }>;
   update(id: string, patch: Partial<Omit<VideoTaskRecord, 'id' | 'keyId'>>): Promise<VideoTaskRecord | null>;
   delete(id: string): Promise<boolean>;

@@ -1,0 +1,85 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { createHash } from 'node:crypto';
+import type { CharacterService } from '../characters/character-service.js';
+import type { KeyService } from '../keys/key-service.js';
+import type { BlobStore } from '../storage/types.js';
+import { authHook } from './auth.js';
+import { installErrorHandling } from './error-handler.js';
+import { characterRoutes } from './routes/characters.js';
+import { fileRoutes } from './routes/files.js';
+import { healthRoutes, type ReadinessChecks } from './routes/health.js';
+import { profileRoutes } from './routes/profile.js';
+
+export interface AppDeps {
+  characters: CharacterService;
+  keys: KeyService;
+  blobs: BlobStore;
+  signingSecret: string;
+  readiness: ReadinessChecks;
+  settings: {
+    publicUrl: string;
+    maxBodyBytes: number;
+    rateLimitPerMinute: number | null;
+    profilePages: 'all' | 'public' | 'off';
+    logLevel: string;
+  };
+  /** Extra route plugins that need the bearer key (video tasks...). */
+  apiPlugins?: Array<(app: FastifyInstance) => Promise<void>>;
+  logger?: boolean | object;
+}
+
+/** The HTTP face of the service: routes call services, nothing else. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? { level: deps.settings.logLevel },
+    bodyLimit: deps.settings.maxBodyBytes,
+    trustProxy: true,
+    disableRequestLogging: deps.settings.logLevel !== 'debug' && deps.settings.logLevel !== 'trace',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document the API; answers are serialized as they are, without a second validation pass.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'sora-characters',
+        version: '0.1.0',
+        description: 'Self-hosted Sora characters API: characters from video windows, video tasks in the OpenAI Videos API shape.',
+      },
+      servers: [{ url: deps.settings.publicUrl }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes(deps.readiness));
+  await app.register(profileRoutes(deps.characters, deps.settings.profilePages));
+  await app.register(fileRoutes(deps.blobs, deps.signingSecret));
+
+  // Everything below needs a bearer key.
+  await app.register(async (api) => {
+    api.addHook('onRequest', authHook(deps.keys));
+    if (deps.settings.rateLimitPerMinute) {
+      await api.register(rateLimit, {
+        max: deps.settings.rateLimitPerMinute,
+        timeWindow: 60_000,
+        hook: 'preHandler',
+        keyGenerator: (req) => req.principal?.keyId ?? createHash('sha256').update(req.ip).digest('hex'),
+      });
+    }
+    await api.register(characterRoutes(deps.characters));
+    for (const plugin of deps.apiPlugins ?? []) await api.register(plugin);
+  });
+
+  return app;
+}

@@ -1,0 +1,64 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, isAppError, type ErrorCode } from '../errors.js';
+import { statusOf } from './error-status.js';
+
+/** Which code a schema failure on a field maps to; anything else is invalid_parameter. */
+const FIELD_CODES: Record<string, ErrorCode> = {
+  timestamps: 'invalid_timestamps',
+  url: 'invalid_url',
+};
+
+export function sendError(reply: FastifyReply, err: AppError, statusOverride?: number): FastifyReply {
+  const { status, type } = statusOf(err.code);
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+  return reply.code(statusOverride ?? status).send({
+    error: { message: err.message, type, param: err.param, code: err.code },
+  });
+}
+
+/** Turns whatever was thrown into an AppError: the one place where framework errors get their codes. */
+function toAppError(err: FastifyError | Error): { error: AppError; status?: number } {
+  if (isAppError(err)) return { error: err };
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const issue = err.validation[0];
+    const path = (issue?.instancePath ?? '').split('/').filter(Boolean);
+    const field = path[0] ?? (issue?.params as { issue?: { path?: string[] } })?.issue?.path?.[0] ?? null;
+    const code = (field && FIELD_CODES[field]) || 'invalid_parameter';
+    const where = err.validationContext === 'body' ? '' : ` in the ${err.validationContext}`;
+    const message = field ? `invalid \`${field}\`${where}: ${issue?.message}` : `invalid request${where}: ${issue?.message}`;
+    return { error: new AppError(code, message, { param: field }) };
+  }
+  const fe = err as FastifyError;
+  switch (fe.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { error: new AppError('invalid_json', 'the request body is not valid JSON') };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return { error: new AppError('body_too_large', 'the request body is too large') };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { error: new AppError('unsupported_media', 'send application/json (or multipart/form-data where documented)'), status: 415 };
+    case 'FST_ERR_RATE_LIMIT_EXCEEDED':
+      return { error: new AppError('rate_limit_exceeded', 'too many requests for this key; slow down') };
+  }
+  if (err instanceof SyntaxError && fe.statusCode === 400) {
+    return { error: new AppError('invalid_json', 'the request body is not valid JSON') };
+  }
+  if (fe.statusCode === 429) return { error: new AppError('rate_limit_exceeded', 'too many requests for this key; slow down') };
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { error: new AppError('invalid_parameter', 'the request could not be understood') };
+  }
+  return { error: new AppError('internal_error', 'something went wrong on our side') };
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const { error, status } = toAppError(err);
+    if (error.code === 'internal_error') request.log.error({ err }, 'unhandled error');
+    return sendError(reply, error, status);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

@@ -1,0 +1,246 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { AppError } from '../errors.js';
+import type { Principal } from '../keys/key-service.js';
+import type { JobQueue } from '../jobs/types.js';
+import type { BlobStore } from '../storage/types.js';
+import type { CharacterRecord, Store, Visibility } from '../store/types.js';
+import type { CharacterEvents } from './events.js';
+import type { SourceFetcher, UrlSigner } from './ports.js';
+import { checkWindowInside, parseTimestamps } from './timestamps.js';
+import { pickUniqueUsername } from './usernames.js';
+import { toCharacterView, type CharacterView } from './view.js';
+
+export interface CreateCharacterInput {
+  timestamps?: unknown;
+  url?: string;
+  from_task?: string;
+  model?: string;
+  username?: string;
+  display_name?: string;
+  visibility?: Visibility;
+  /** A local file the caller received (CLI --file, multipart upload); moved into the blob store. */
+  upload?: { path: string; filename: string };
+}
+
+export interface CreateOptions {
+  idempotencyKey?: string;
+  /** Prefer: respond-async: answer at once with the character processing. */
+  respondAsync?: boolean;
+}
+
+export interface CharacterServiceDeps {
+  store: Pick<Store, 'characters' | 'idempotency' | 'tasks'>;
+  blobs: BlobStore;
+  queue: JobQueue;
+  fetcher: SourceFetcher;
+  events: CharacterEvents;
+  signUrl: UrlSigner;
+  publicUrl: string;
+  maxQueuedJobs: number;
+  syncWaitMs: number;
+  now?: () => number;
+}
+
+export const characterBlobPrefix = (id: string) => `characters/${id}/`;
+export const uploadBlobKey = (id: string) => `${characterBlobPrefix(id)}source.bin`;
+
+const newCharacterId = () => `ch_${randomBytes(16).toString('hex')}`;
+const MODELS = new Set(['sora-2-character', 'sora-character']);
+
+export function createCharacterService(deps: CharacterServiceDeps) {
+  const { store, blobs, queue, fetcher, events } = deps;
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const view = (c: CharacterRecord) => toCharacterView(c, deps.publicUrl, deps.signUrl);
+
+  /** Loads a character the principal may see: its own, or a public one. */
+  async function findVisible(p: Principal, idOrUsername: string): Promise<CharacterRecord> {
+    const c = idOrUsername.startsWith('ch_')
+      ? await store.characters.get(idOrUsername)
+      : await store.characters.getByUsername(idOrUsername.replace(/^@/, '').toLowerCase());
+    if (!c || (c.keyId !== p.keyId && c.visibility !== 'public')) {
+      throw new AppError('character_not_found', `no character ${idOrUsername}`);
+    }
+    return c;
+  }
+
+  /** Loads a character the principal may change: 404 if it may not see it, 403 if public but not its own. */
+  async function findOwned(p: Principal, id: string): Promise<CharacterRecord> {
+    const c = await findVisible(p, id);
+    if (c.keyId !== p.keyId) throw new AppError('not_owner', 'only the key that created this character may change it');
+    return c;
+  }
+
+  async function waitSettled(id: string): Promise<CharacterRecord | null> {
+    await events.waitFor(id, deps.syncWaitMs, async () => {
+      const c = await store.characters.get(id);
+      return !c || c.status !== 'processing';
+    });
+    return store.characters.get(id);
+  }
+
+  /** The answer of a synchronous create: the ready character, or the failure as an error (nothing kept). */
+  async function settleForResponse(id: string): Promise<{ status: 200 | 202; body: CharacterView }> {
+    const c = await waitSettled(id);
+    if (!c) throw new AppError('character_not_found', `character ${id} was deleted while it was being made`);
+    if (c.status === 'ready') return { status: 200, body: view(c) };
+    if (c.status === 'processing') return { status: 202, body: view(c) };
+    await removeCharacter(c);
+    throw new AppError((c.errorCode ?? 'internal_error') as AppError['code'], c.errorMessage ?? 'processing failed', {
+      param: c.errorCode === 'timestamps_out_of_range' ? 'timestamps' : c.errorCode?.startsWith('url') || c.errorCode === 'invalid_url' ? 'url' : null,
+    });
+  }
+
+  async function removeCharacter(c: CharacterRecord): Promise<void> {
+    await store.characters.delete(c.id);
+    await store.idempotency.deleteByCharacter(c.id);
+    await blobs.deletePrefix(characterBlobPrefix(c.id));
+  }
+
+  async function resolveSource(p: Principal, input: CreateCharacterInput): Promise<CharacterRecord['source']> {
+    if (input.from_task !== undefined) {
+      const task = await store.tasks.get(input.from_task);
+      if (!task) throw new AppError('task_not_found', `no video task ${input.from_task}`, { param: 'from_task' });
+      if (task.keyId !== p.keyId) {
+        throw new AppError('cameo_permission_denied', `video task ${input.from_task} belongs to another key`, { param: 'from_task' });
+      }
+      if (task.status !== 'completed' || !task.videoKey) {
+        throw new AppError('task_not_completed', `video task ${input.from_task} is ${task.status}, not completed`, { param: 'from_task' });
+      }
+      return { kind: 'task', ref: task.id };
+    }
+    if (input.upload) return { kind: 'upload', ref: input.upload.filename };
+    if (input.url !== undefined) {
+      fetcher.checkUrl(input.url);
+      return { kind: 'url', ref: input.url };
+    }
+    throw new AppError('missing_source', 'send a video `url` or a `from_task` id', { param: 'url' });
+  }
+
+  function validateExtras(input: CreateCharacterInput) {
+    if (input.model !== undefined && !MODELS.has(input.model)) {
+      throw new AppError('invalid_parameter', `model must be one of ${[...MODELS].join(', ')}`, { param: 'model' });
+    }
+    if (input.display_name !== undefined && (input.display_name.trim().length < 1 || input.display_name.length > 80)) {
+      throw new AppError('invalid_parameter', 'display_name must be 1..80 characters', { param: 'display_name' });
+    }
+  }
+
+  const requestHash = (input: CreateCharacterInput) =>
+    createHash('sha256')
+      .update(JSON.stringify({ ...input, upload: input.upload?.filename }, Object.keys(input).sort()))
+      .digest('hex');
+
+  return {
+    view,
+    findVisible,
+
+    async create(p: Principal, input: CreateCharacterInput, opts: CreateOptions = {}): Promise<{ status: 200 | 202; body: CharacterView }> {
+      const window = parseTimestamps(input.timestamps);
+      const source = await resolveSource(p, input);
+      validateExtras(input);
+      if (source.kind === 'task') {
+        const task = await store.tasks.get(source.ref);
+        if (task?.durationSec) checkWindowInside(window, task.durationSec);
+      }
+
+      const id = newCharacterId();
+      if (opts.idempotencyKey) {
+        const hash = requestHash(input);
+        const rec = await store.idempotency.putIfAbsent({
+          keyId: p.keyId, idemKey: opts.idempotencyKey, requestHash: hash, characterId: id, createdAt: now(),
+        });
+        if (rec.requestHash !== hash) {
+          throw new AppError('idempotency_conflict', 'this Idempotency-Key was used with another request body');
+        }
+        if (rec.characterId !== id) {
+          const prior = await store.characters.get(rec.characterId);
+          if (prior) return opts.respondAsync ? { status: prior.status === 'processing' ? 202 : 200, body: view(prior) } : settleForResponse(prior.id);
+          // The earlier attempt's character is gone (failed or deleted): this request starts afresh.
+          await store.idempotency.deleteByCharacter(rec.characterId);
+          return this.create(p, input, opts);
+        }
+      }
+
+      try {
+        if ((await queue.depth()) >= deps.maxQueuedJobs) {
+          throw new AppError('queue_full', 'too many characters are being made; retry shortly', { retryAfter: 10 });
+        }
+        const username = await pickUniqueUsername(p.owner, {
+          handleTaken: async (handle) => store.characters.usernameExists(`${p.owner}.${handle}`),
+          usernameTaken: (u) => store.characters.usernameExists(u),
+        }, input.username);
+        if (input.upload) await blobs.putFile(uploadBlobKey(id), input.upload.path, 'application/octet-stream');
+        const t = now();
+        const handle = username.slice(p.owner.length + 1);
+        await store.characters.insert({
+          id, keyId: p.keyId, owner: p.owner, handle, username,
+          displayName: input.display_name?.trim() || handle,
+          visibility: input.visibility ?? 'private',
+          status: 'processing', errorCode: null, errorMessage: null, source,
+          startSec: window.startSec, endSec: window.endSec, model: input.model ?? null,
+          portraitKey: null, clipKey: null, media: null, createdAt: t, updatedAt: t,
+        });
+        await queue.enqueue('character.create', { characterId: id }, { id: `job_${id}` });
+      } catch (err) {
+        if (opts.idempotencyKey) await store.idempotency.deleteByCharacter(id);
+        await blobs.deletePrefix(characterBlobPrefix(id)).catch(() => {});
+        throw err;
+      }
+      if (opts.respondAsync) {
+        const c = await store.characters.get(id);
+        return { status: 202, body: view(c!) };
+      }
+      return settleForResponse(id);
+    },
+
+    /** For the public profile page: any existing character, no key needed. */
+    async findByUsername(username: string): Promise<CharacterView | null> {
+      const c = await store.characters.getByUsername(username.replace(/^@/, '').toLowerCase());
+      return c ? view(c) : null;
+    },
+
+    async get(p: Principal, idOrUsername: string): Promise<CharacterView> {
+      return view(await findVisible(p, idOrUsername));
+    },
+
+    async list(p: Principal, opts: { limit: number; after?: string }) {
+      if (opts.after) {
+        const cursor = await store.characters.get(opts.after);
+        if (!cursor || cursor.keyId !== p.keyId) {
+          throw new AppError('invalid_parameter', '`after` must be the id of one of your characters', { param: 'after' });
+        }
+      }
+      const page = await store.characters.listByKey(p.keyId, opts);
+      const data = page.items.map(view);
+      return {
+        object: 'list' as const,
+        data,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+        has_more: page.hasMore,
+      };
+    },
+
+    async update(p: Principal, id: string, patch: { display_name?: string; visibility?: Visibility }): Promise<CharacterView> {
+      const c = await findOwned(p, id);
+      if (patch.display_name !== undefined && (patch.display_name.trim().length < 1 || patch.display_name.length > 80)) {
+        throw new AppError('invalid_parameter', 'display_name must be 1..80 characters', { param: 'display_name' });
+      }
+      const updated = await store.characters.update(c.id, {
+        ...(patch.display_name !== undefined ? { displayName: patch.display_name.trim() } : {}),
+        ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}),
+        updatedAt: now(),
+      });
+      if (!updated) throw new AppError('character_not_found', `no character ${id}`);
+      return view(updated);
+    },
+
+    async remove(p: Principal, id: string) {
+      const c = await findOwned(p, id);
+      await removeCharacter(c);
+      return { id: c.id, object: 'character.deleted' as const, deleted: true as const };
+    },
+  };
+}
+
+export type CharacterService = ReturnType<typeof createCharacterService>;

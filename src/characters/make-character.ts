@@ -1,0 +1,127 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { AppError, isAppError } from '../errors.js';
+import type { JobContext } from '../jobs/types.js';
+import type { BlobStore } from '../storage/types.js';
+import type { CharacterRecord, Store } from '../store/types.js';
+import { characterBlobPrefix, uploadBlobKey } from './character-service.js';
+import type { CharacterEvents } from './events.js';
+import type { MediaToolkit, SourceFetcher } from './ports.js';
+import { checkWindowInside } from './timestamps.js';
+
+export interface MakeCharacterDeps {
+  store: Pick<Store, 'characters' | 'tasks'>;
+  blobs: BlobStore;
+  fetcher: SourceFetcher;
+  media: MediaToolkit;
+  events: CharacterEvents;
+  /** Scratch space for downloads and encodes; each job works in its own folder, removed after. */
+  workDir: string;
+  log?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  now?: () => number;
+}
+
+/**
+ * The character job: source -> probe -> window check -> one decode into clip + frames -> chosen
+ * frame -> portrait -> blobs -> ready. Every failure settles the character as failed with a code.
+ */
+export function createMakeCharacterJob(deps: MakeCharacterDeps) {
+  const { store, blobs, media, events } = deps;
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+
+  async function bringSource(c: CharacterRecord, dir: string, signal: AbortSignal): Promise<string> {
+    const dest = join(dir, 'source');
+    if (c.source.kind === 'url') {
+      await deps.fetcher.fetchToFile(c.source.ref, dest, signal);
+      return dest;
+    }
+    const key = c.source.kind === 'upload' ? uploadBlobKey(c.id) : (await store.tasks.get(c.source.ref))?.videoKey;
+    if (!key) throw new AppError('task_not_found', `video task ${c.source.ref} no longer exists`);
+    await pipeline(await blobs.read(key), createWriteStream(dest), { signal });
+    return dest;
+  }
+
+  async function make(c: CharacterRecord, signal: AbortSignal): Promise<void> {
+    await mkdir(deps.workDir, { recursive: true });
+    const dir = await mkdtemp(join(deps.workDir, `${c.id}-`));
+    const started = Date.now();
+    try {
+      const src = await bringSource(c, dir, signal);
+      const probe = await media.probe(src, signal);
+      checkWindowInside({ startSec: c.startSec, endSec: c.endSec }, probe.durationSec);
+      const clipPath = join(dir, 'clip.mp4');
+      const chooser = media.newFrameChooser();
+      const extraction = await media.extractWindow(
+        src, probe, { startSec: c.startSec, endSec: c.endSec, clipPath }, (f) => chooser.offer(f), signal,
+      );
+      const chosen = await chooser.result();
+      if (!chosen) throw new AppError('unsupported_media', 'no frame could be decoded inside the window');
+      const portrait = await media.cutPortrait(chosen.frame, chosen.face);
+
+      const prefix = characterBlobPrefix(c.id);
+      await blobs.putFile(`${prefix}clip.mp4`, clipPath, 'video/mp4');
+      await blobs.putBuffer(`${prefix}portrait.webp`, portrait, 'image/webp');
+      const updated = await store.characters.update(c.id, {
+        status: 'ready',
+        portraitKey: `${prefix}portrait.webp`,
+        clipKey: `${prefix}clip.mp4`,
+        media: {
+          source_duration: probe.durationSec,
+          source_width: probe.displayWidth,
+          source_height: probe.displayHeight,
+          source_codec: probe.videoCodec,
+          rotation: probe.rotation,
+          clip_width: extraction.clip.width,
+          clip_height: extraction.clip.height,
+          clip_has_audio: extraction.clip.hasAudio,
+          frames_sampled: extraction.frameCount,
+          portrait_time: Math.round(chosen.frame.timeSec * 1000) / 1000,
+          portrait_subject: chosen.face ? 'face' : 'salient',
+          processing_ms: Date.now() - started,
+        },
+        updatedAt: now(),
+      });
+      if (!updated) {
+        // Deleted while being made: leave nothing behind.
+        await blobs.deletePrefix(prefix);
+        return;
+      }
+      if (c.source.kind === 'upload') await blobs.deletePrefix(uploadBlobKey(c.id));
+      deps.log?.info({ characterId: c.id, ms: Date.now() - started }, 'character ready');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async function fail(id: string, err: unknown): Promise<void> {
+    const known = isAppError(err);
+    if (!known) deps.log?.error({ err, characterId: id }, 'character failed unexpectedly');
+    await store.characters.update(id, {
+      status: 'failed',
+      errorCode: known ? err.code : 'internal_error',
+      // Unknown errors may carry paths or internals: they are logged, never shown.
+      errorMessage: known ? err.message : 'the character could not be made',
+      updatedAt: now(),
+    });
+    await blobs.deletePrefix(uploadBlobKey(id)).catch(() => {});
+  }
+
+  return async function makeCharacterJob(payload: { characterId: string }, ctx: JobContext): Promise<void> {
+    const c = await store.characters.get(payload.characterId);
+    if (!c || c.status !== 'processing') return;
+    try {
+      if (ctx.attempt > ctx.maxAttempts) {
+        throw new AppError('internal_error', 'processing was interrupted too many times');
+      }
+      await make(c, ctx.signal);
+    } catch (err) {
+      // Stopped by shutdown: the job stays in the queue and resumes at the next start.
+      if (ctx.signal.aborted) throw err;
+      await fail(c.id, err);
+    } finally {
+      events.settled(c.id);
+    }
+  };
+}

@@ -1,0 +1,44 @@
+import type { FaceBox, ProbeResult, RgbFrame } from '../media/types.js';
+
+/** What the character pipeline needs from the outside, as ports; main.ts plugs in the adapters. */
+
+export interface SourceFetcher {
+  /** Cheap checks at request time (scheme, literal private addresses); throws AppError. */
+  checkUrl(url: string): void;
+  /** Brings the source (http(s) or data: URL) to `destPath`, within the limits. */
+  fetchToFile(url: string, destPath: string, signal?: AbortSignal): Promise<{ bytes: number }>;
+}
+
+export interface WindowExtraction {
+  clip: { width: number; height: number; durationSec: number; hasAudio: boolean };
+  frameCount: number;
+}
+
+export interface ChosenFrame {
+  frame: RgbFrame;
+  face: FaceBox | null;
+  sharpness: number;
+}
+
+/** One analysis of the frames of a window: frames are offered as they are decoded. */
+export interface FrameChooser {
+  offer(frame: RgbFrame): Promise<void>;
+  result(): Promise<ChosenFrame | null>;
+}
+
+export interface MediaToolkit {
+  probe(path: string, signal?: AbortSignal): Promise<ProbeResult>;
+  /** One decode of the window: writes the clip and hands every sampled frame to `onFrame`. */
+  extractWindow(
+    srcPath: string,
+    probe: ProbeResult,
+    opts: { startSec: number; endSec: number; clipPath: string },
+    onFrame: (frame: RgbFrame) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<WindowExtraction>;
+  newFrameChooser(): FrameChooser;
+  cutPortrait(frame: RgbFrame, face: FaceBox | null): Promise<Buffer>;
+}
+
+/** Signs a blob key into an expiring public URL. */
+export type UrlSigner = (key: string) => string;

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/** The one reader of process.env. Every setting of CONTRACT.md "Settings", typed and validated at boot. */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.string().min(1).optional(),
+  STORAGE_URL: z.string().min(1).optional(),
+  QUEUE_URL: z.string().min(1).optional(),
+  API_KEYS: z.string().optional(),
+  ADMIN_API_KEYS: z.string().optional(),
+  ALLOW_PRIVATE_URLS: bool.default(false),
+  SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  MAX_SOURCE_BYTES: positiveInt.default(512 * 1024 * 1024),
+  DOWNLOAD_TIMEOUT_MS: positiveInt.default(120_000),
+  MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+  MAX_UPLOAD_BYTES: positiveInt.optional(),
+  RATE_LIMIT_PER_MINUTE: z.union([z.literal('off'), positiveInt]).default('off'),
+  PROFILE_PAGES: z.enum(['all', 'public', 'off']).default('all'),
+  SIGNED_URL_TTL_SECONDS: positiveInt.default(7 * 24 * 3600),
+  WORKER_CONCURRENCY: positiveInt.default(2),
+  MAX_QUEUED_JOBS: positiveInt.default(1000),
+  SYNC_WAIT_MS: positiveInt.default(120_000),
+  JOB_MAX_ATTEMPTS: positiveInt.default(3),
+  WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be whsec_ + base64').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string;
+  storageUrl: string;
+  queueUrl: string | null;
+  apiKeys: string[];
+  adminApiKeys: string[];
+  allowPrivateUrls: boolean;
+  signingSecret: string | null;
+  maxSourceBytes: number;
+  downloadTimeoutMs: number;
+  maxBodyBytes: number;
+  maxUploadBytes: number;
+  rateLimitPerMinute: number | null;
+  profilePages: 'all' | 'public' | 'off';
+  signedUrlTtlSeconds: number;
+  workerConcurrency: number;
+  maxQueuedJobs: number;
+  syncWaitMs: number;
+  jobMaxAttempts: number;
+  webhookUrl: string | null;
+  webhookSecret: string | null;
+  logLevel: string;
+  ffmpegPath: string;
+  ffprobePath: string;
+}
+
+export class ConfigError extends Error {}
+
+const list = (v: string | undefined): string[] =>
+  (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/** Reads the settings once. A wrong setting throws a ConfigError whose message is one line naming it. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'setting');
+    throw new ConfigError(`invalid setting ${name}=${JSON.stringify(raw[name] ?? '')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const dataDir = e.DATA_DIR;
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const databaseUrl = e.DATABASE_URL ?? `sqlite:${dataDir}/sora-characters.db`;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError(`invalid setting DATABASE_URL: expected sqlite:<path> or postgres://...`);
+  }
+  const storageUrl = e.STORAGE_URL ?? `file:${dataDir}/media`;
+  if (!/^(file:|s3:\/\/)/.test(storageUrl)) {
+    throw new ConfigError(`invalid setting STORAGE_URL: expected file:<path> or s3://bucket/prefix`);
+  }
+  if (e.QUEUE_URL && !/^rediss?:\/\//.test(e.QUEUE_URL)) {
+    throw new ConfigError(`invalid setting QUEUE_URL: expected redis://...`);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    dataDir,
+    databaseUrl,
+    storageUrl,
+    queueUrl: e.QUEUE_URL ?? null,
+    apiKeys: list(e.API_KEYS),
+    adminApiKeys: list(e.ADMIN_API_KEYS),
+    allowPrivateUrls: e.ALLOW_PRIVATE_URLS,
+    signingSecret: e.SIGNING_SECRET ?? null,
+    maxSourceBytes: e.MAX_SOURCE_BYTES,
+    downloadTimeoutMs: e.DOWNLOAD_TIMEOUT_MS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES ?? e.MAX_SOURCE_BYTES,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE === 'off' ? null : e.RATE_LIMIT_PER_MINUTE,
+    profilePages: e.PROFILE_PAGES,
+    signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    maxQueuedJobs: e.MAX_QUEUED_JOBS,
+    syncWaitMs: e.SYNC_WAIT_MS,
+    jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
+    webhookUrl: e.WEBHOOK_URL ?? null,
+    webhookSecret: e.WEBHOOK_SECRET ?? null,
+    logLevel: e.LOG_LEVEL,
+    ffmpegPath: e.FFMPEG_PATH,
+    ffprobePath: e.FFPROBE_PATH,
+  };
+}

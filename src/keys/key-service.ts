@@ -1,0 +1,98 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { AppError } from '../errors.js';
+import { ownerHandleFor } from '../characters/owner-handle.js';
+import type { ApiKeyRecord, ApiKeyRepo } from '../store/types.js';
+
+/** Who is calling: a resolved API key. */
+export interface Principal {
+  keyId: string;
+  owner: string;
+  name: string;
+  admin: boolean;
+}
+
+export const hashKey = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+
+const newSecret = () => `sk-sc-${randomBytes(24).toString('base64url')}`;
+
+export interface KeyService {
+  /** Creates a stored key; the secret is returned once and only its hash is kept. */
+  create(name: string): Promise<{ key: string; record: ApiKeyRecord }>;
+  list(): Promise<ApiKeyRecord[]>;
+  revoke(idOrName: string): Promise<boolean>;
+  /** The principal of a bearer secret, or AppError invalid_api_key. */
+  authenticate(secret: string | undefined): Promise<Principal>;
+}
+
+export function createKeyService(
+  repo: ApiKeyRepo,
+  opts: { staticKeys: string[]; adminKeys: string[]; now?: () => number },
+): KeyService {
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  const admin = new Set(opts.adminKeys.map(hashKey));
+  const statics = new Map<string, Principal>();
+  for (const secret of [...opts.staticKeys, ...opts.adminKeys]) {
+    const hash = hashKey(secret);
+    statics.set(hash, {
+      keyId: `key_static_${hash.slice(0, 24)}`,
+      owner: ownerHandleFor(hash),
+      name: 'static',
+      admin: admin.has(hash),
+    });
+  }
+  // Stored keys are looked up by hash; a short cache keeps the read paths off the database.
+  const cache = new Map<string, { principal: Principal | null; until: number }>();
+  const CACHE_MS = 5_000;
+
+  return {
+    async create(name) {
+      const trimmed = name.trim();
+      if (!/^[\w .-]{1,64}$/.test(trimmed)) {
+        throw new AppError('invalid_parameter', 'a key name is 1..64 letters, digits, spaces, dots or dashes', { param: 'name' });
+      }
+      const key = newSecret();
+      const hash = hashKey(key);
+      let owner = ownerHandleFor(hash);
+      // Owner handles are derived from the hash; on the rare clash derive again from a salted hash.
+      for (let i = 1; (await repo.findByOwner(owner)) || [...statics.values()].some((p) => p.owner === owner); i++) {
+        owner = ownerHandleFor(`${hash}:${i}`);
+      }
+      const record: ApiKeyRecord = {
+        id: `key_${randomBytes(12).toString('hex')}`,
+        name: trimmed,
+        hash,
+        owner,
+        createdAt: now(),
+        revokedAt: null,
+      };
+      await repo.insert(record);
+      return { key, record };
+    },
+    list: () => repo.list(),
+    async revoke(idOrName) {
+      cache.clear();
+      return repo.revoke(idOrName, now());
+    },
+    async authenticate(secret) {
+      if (!secret) throw new AppError('invalid_api_key', 'missing API key: send Authorization: Bearer <key>');
+      const hash = hashKey(secret);
+      const fixed = statics.get(hash);
+      if (fixed) return fixed;
+      const hit = cache.get(hash);
+      let principal: Principal | null;
+      if (hit && hit.until > Date.now()) {
+        principal = hit.principal;
+      } else {
+        const rec = await repo.findByHash(hash);
+        principal =
+          rec && rec.revokedAt === null
+            ? { keyId: rec.id, owner: rec.owner, name: rec.name, admin: admin.has(hash) }
+            : null;
+        if (cache.size > 10_000) cache.clear();
+        cache.set(hash, { principal, until: Date.now() + CACHE_MS });
+      }
+      if (!principal) throw new AppError('invalid_api_key', 'invalid API key');
+      return principal;
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import { initial } from './0001_initial.js';
+
+/**
+ * Every migration, by name, in order. A static map rather than a folder read, so it works the
+ * same from src (tsx, vitest) and from dist. Add new ones with the next number; never edit one
+ * that has shipped.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+};
