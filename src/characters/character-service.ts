@@ -166,7 +166,7 @@ export function createCharacterService(deps: CharacterServiceDeps) {
           throw new AppError('queue_full', 'too many characters are being made; retry shortly', { retryAfter: 10 });
         }
         const username = await pickUniqueUsername(p.owner, {
-          handleTaken: async (handle) => store.characters.usernameExists(`${p.owner}.${handle}`),
+          handleTaken: (handle) => store.characters.handleExists(handle),
           usernameTaken: (u) => store.characters.usernameExists(u),
         }, input.username);
         if (input.upload) await blobs.putFile(uploadBlobKey(id), input.upload.path, 'application/octet-stream');

@@ -56,6 +56,8 @@ export interface CharacterRepo {
   get(id: string): Promise<CharacterRecord | null>;
   getByUsername(username: string): Promise<CharacterRecord | null>;
   usernameExists(username: string): Promise<boolean>;
+  /** Whether any character of any owner has this handle (generated handles are unique service-wide). */
+  handleExists(handle: string): Promise<boolean>;
   /**
    * Newest first; `after` is a character id of the key (cursor); order is (createdAt desc, id desc).
    * An `after` that is not a character of the key throws AppError('invalid_parameter', param 'after').

@@ -181,6 +181,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.characters.getByUsername(`${c.username}x`)).toBeNull();
       });
 
+      it('tells whether a handle exists under any owner', async () => {
+        const c = makeCharacter();
+        await store.characters.insert(c);
+        expect(await store.characters.handleExists(c.handle)).toBe(true);
+        expect(await store.characters.handleExists(`${c.handle}zz`)).toBe(false);
+      });
+
       it('refuses a taken username (any case) with username_taken', async () => {
         const c = makeCharacter();
         await store.characters.insert(c);

@@ -12,10 +12,8 @@ export function fileRoutes(blobs: BlobStore, secret: string) {
       { schema: { hide: true } },
       async (req, reply) => {
         const key = req.params['*'];
+        const verdict = verifyFileSignature(secret, key, req.query.exp, req.query.sig, Math.floor(Date.now() / 1000));
         const exp = Number(req.query.exp);
-        const verdict = Number.isInteger(exp) && req.query.sig
-          ? verifyFileSignature(secret, key, exp, req.query.sig, Math.floor(Date.now() / 1000))
-          : 'bad';
         if (verdict !== 'ok') {
           throw new AppError('invalid_signature', verdict === 'expired' ? 'this file link has expired' : 'this file link is not valid');
         }

@@ -115,6 +115,15 @@ export function createCharactersRepo(db: Kysely<DB>, dialect: Dialect): Characte
       return row ? rowToCharacter(row) : null;
     },
 
+    async handleExists(handle) {
+      const row = await db
+        .selectFrom('characters')
+        .select('id')
+        .where('handle', '=', handle.toLowerCase())
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
     async usernameExists(username) {
       const row = await db
         .selectFrom('characters')

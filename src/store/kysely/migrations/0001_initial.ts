@@ -46,6 +46,7 @@ export const initial: Migration = {
       .on('characters')
       .columns(['key_id', 'created_at desc', 'id desc'])
       .execute();
+    await db.schema.createIndex('characters_handle_idx').on('characters').column('handle').execute();
 
     await db.schema
       .createTable('idempotency')
