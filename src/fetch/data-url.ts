@@ -19,11 +19,7 @@ const CHUNK_CHARS = 4 * 64 * 1024;
  * is not worth repeating.
  */
 export async function writeDataUrlToFile(dataUrl: string, destPath: string, maxBytes: number): Promise<DownloadResult> {
-  const { mime, base64 } = parseDataUrl(dataUrl);
-  const decodedSize = Math.floor((base64.length * 3) / 4);
-  if (decodedSize > maxBytes) {
-    throw new AppError('source_too_large', `source is larger than ${maxBytes} bytes`, { param: 'url' });
-  }
+  const { mime, base64 } = checkDataUrl(dataUrl, maxBytes);
 
   const file = await open(destPath, 'w');
   let bytes = 0;
@@ -44,7 +40,20 @@ export async function writeDataUrlToFile(dataUrl: string, destPath: string, maxB
   return { bytes, contentType: mime, finalUrl: `data:${mime}` };
 }
 
-/** Returns the media type and the base64 text without padding or whitespace. */
+/**
+ * Validates a data: URL (media type, base64 syntax, decoded size) without decoding it.
+ * Returns the media type and the base64 text without padding or whitespace.
+ */
+export function checkDataUrl(dataUrl: string, maxBytes: number): { mime: string; base64: string } {
+  const parsed = parseDataUrl(dataUrl);
+  const decodedSize = Math.floor((parsed.base64.length * 3) / 4);
+  if (decodedSize > maxBytes) {
+    throw new AppError('source_too_large', `source is larger than ${maxBytes} bytes`, { param: 'url' });
+  }
+  return parsed;
+}
+
+
 function parseDataUrl(dataUrl: string): { mime: string; base64: string } {
   const text = dataUrl.trim();
   const comma = text.indexOf(',');
@@ -69,7 +78,7 @@ function parseDataUrl(dataUrl: string): { mime: string; base64: string } {
   }
   payload = payload.replace(ASCII_WHITESPACE, '');
 
-  const padding = payload.length - payload.replace(/=+$/, '').length;
+  const padding = trailingEquals(payload);
   const base64 = payload.slice(0, payload.length - padding);
   const badPadding = padding > 2 || (padding > 0 && payload.length % 4 !== 0);
   if (badPadding || base64.length % 4 === 1 || !BASE64_BODY.test(base64)) {
@@ -77,6 +86,13 @@ function parseDataUrl(dataUrl: string): { mime: string; base64: string } {
   }
   if (base64.length === 0) throw malformed('data URL carries no data');
   return { mime, base64 };
+}
+
+/** Counted by hand: /=+$/ backtracks quadratically on a long run of '=' followed by anything. */
+function trailingEquals(text: string): number {
+  let count = 0;
+  while (count < text.length && text.charCodeAt(text.length - 1 - count) === 0x3d) count++;
+  return count;
 }
 
 function malformed(message: string): AppError {

@@ -1,0 +1,20 @@
+import { writeDataUrlToFile } from './data-url.js';
+import { downloadToFile } from './download-to-file.js';
+import type { DownloadLimits, DownloadResult, NetworkOverrides } from './types.js';
+
+export const isDataUrl = (url: string): boolean => /^\s*data:/i.test(url);
+
+/** Brings a source (`data:` or http(s) URL) onto local disk at `destPath`, within `limits`. */
+export async function fetchSource(
+  url: string,
+  destPath: string,
+  limits: DownloadLimits,
+  signal?: AbortSignal,
+  overrides?: NetworkOverrides,
+): Promise<DownloadResult> {
+  if (isDataUrl(url)) {
+    signal?.throwIfAborted();
+    return writeDataUrlToFile(url, destPath, limits.maxBytes);
+  }
+  return downloadToFile(url, destPath, limits, signal, overrides);
+}
