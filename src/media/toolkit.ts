@@ -1,0 +1,19 @@
+import type { MediaToolkit } from '../characters/ports.js';
+import { createFrameChooser } from './choose-frame.js';
+import { createHumanFaceDetector } from './faces/human-detector.js';
+import { cutPortrait } from './portrait.js';
+import { probeMedia } from './probe.js';
+import { scoreSharpness } from './sharpness.js';
+import { extractWindow } from './window.js';
+
+/** The media adapter behind the MediaToolkit port: ffmpeg for video, Human for faces, sharp for the portrait. */
+export function createMediaToolkit(opts: { ffmpegPath: string; ffprobePath: string }): MediaToolkit {
+  const detector = createHumanFaceDetector();
+  return {
+    probe: (path, signal) => probeMedia(path, { signal, ffprobePath: opts.ffprobePath }),
+    extractWindow: (src, probe, o, onFrame, signal) =>
+      extractWindow(src, probe, { ...o, ffmpegPath: opts.ffmpegPath, ffprobePath: opts.ffprobePath }, onFrame, signal),
+    newFrameChooser: () => createFrameChooser({ detector, scoreSharpness }),
+    cutPortrait: (frame, face) => cutPortrait(frame, face),
+  };
+}
