@@ -5,7 +5,7 @@ export interface ProbeResult {
   /** Coded size of the video stream. */
   width: number;
   height: number;
-  /** Display size after rotation (what a viewer sees). */
+  /** Display size after the sample aspect ratio and rotation (what a viewer sees). */
   displayWidth: number;
   displayHeight: number;
   /** Degrees clockwise the player rotates the picture: 0, 90, 180, 270. */
@@ -14,6 +14,8 @@ export interface ProbeResult {
   hasAudio: boolean;
   formatName: string;
   fps: number;
+  /** Index (in the container) of the video stream these facts describe; absent means the first one. */
+  videoStreamIndex?: number;
 }
 
 /** A decoded frame of the window: packed RGB, upright. */

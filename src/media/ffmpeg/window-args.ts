@@ -1,0 +1,101 @@
+import { fileUrl, safeInputArgs } from './input-args.js';
+import { clipSizeFor, frameSizeFor, type Size } from './scale.js';
+
+/** Everything the one ffmpeg run of a window needs, decided before it starts. */
+export interface WindowPlan {
+  startSec: number;
+  durationSec: number;
+  /** Container index of the video stream to decode. */
+  streamIndex: number;
+  /** Upright size of the clip (even sides, at most 1080p). */
+  clip: Size;
+  /** Upright size of the analysed RGB frames. */
+  frames: Size;
+  frameFps: number;
+}
+
+export interface WindowPlanInput {
+  startSec: number;
+  endSec: number;
+  frameFps?: number;
+  frameMaxSide?: number;
+}
+
+export const DEFAULT_FRAME_FPS = 8;
+export const DEFAULT_FRAME_MAX_SIDE = 640;
+
+/** Decides sizes from the probe's display size: the outputs never depend on ffmpeg's guesses. */
+export function planWindow(
+  probe: { displayWidth: number; displayHeight: number; videoStreamIndex?: number },
+  input: WindowPlanInput,
+): WindowPlan {
+  const display = { width: probe.displayWidth, height: probe.displayHeight };
+  return {
+    startSec: input.startSec,
+    durationSec: input.endSec - input.startSec,
+    streamIndex: probe.videoStreamIndex ?? 0,
+    clip: clipSizeFor(display),
+    frames: frameSizeFor(display, input.frameMaxSide ?? DEFAULT_FRAME_MAX_SIDE),
+    frameFps: input.frameFps ?? DEFAULT_FRAME_FPS,
+  };
+}
+
+/**
+ * One decode, two outputs:
+ * `[clip]`: scaled, yuv420p, for H.264 + AAC in an MP4 with the index up front;
+ * `[frames]`: `frameFps` frames per second, scaled, packed RGB on stdout.
+ * ffmpeg has already turned the picture upright (autorotate, on by default) before the graph,
+ * so the sizes are the upright sizes. Autorotate also keeps the source's display matrix off
+ * the output; turning the picture ourselves with -noautorotate would copy it onto the clip.
+ */
+export function buildWindowFilterGraph(plan: WindowPlan): string {
+  const c = plan.clip;
+  const f = plan.frames;
+  return [
+    `[0:${plan.streamIndex}]split=2[c][f]`,
+    `[c]scale=${c.width}:${c.height}:flags=bicubic,setsar=1,format=yuv420p[clip]`,
+    `[f]fps=${num(plan.frameFps)},scale=${f.width}:${f.height}:flags=area,setsar=1,format=rgb24[frames]`,
+  ].join(';');
+}
+
+export function buildWindowArgs(srcPath: string, clipPath: string, plan: WindowPlan): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel', 'error',
+    '-y',
+    // Input: seek before opening the decoder (cost independent of the source length), read only
+    // the window.
+    '-ss', num(plan.startSec),
+    '-t', num(plan.durationSec),
+    ...safeInputArgs(),
+    '-i', fileUrl(srcPath),
+    '-filter_complex', buildWindowFilterGraph(plan),
+    // Output 1: the clip.
+    '-map', '[clip]',
+    '-map', '0:a:0?',
+    '-c:v', 'libx264',
+    '-preset', 'veryfast',
+    '-crf', '21',
+    '-c:a', 'aac',
+    '-b:a', '128k',
+    '-ac', '2',
+    '-map_metadata', '-1',
+    '-map_chapters', '-1',
+    '-movflags', '+faststart',
+    '-f', 'mp4',
+    fileUrl(clipPath),
+    // Output 2: the frames, on stdout.
+    '-map', '[frames]',
+    '-fps_mode', 'passthrough',
+    '-c:v', 'rawvideo',
+    '-f', 'rawvideo',
+    'pipe:1',
+  ];
+}
+
+/** Seconds and rates as ffmpeg reads them: plain decimals, no exponent. */
+function num(n: number): string {
+  if (!Number.isFinite(n) || n < 0) throw new RangeError(`not a usable time or rate: ${n}`);
+  return n.toFixed(6).replace(/\.?0+$/, '') || '0';
+}

@@ -1,0 +1,96 @@
+import { AppError } from '../errors.js';
+import { defaultBinaries } from './ffmpeg/binaries.js';
+import { runToolStreaming } from './ffmpeg/run.js';
+import { isMediaToolError } from './ffmpeg/tool-error.js';
+import { buildWindowArgs, planWindow, type WindowPlan } from './ffmpeg/window-args.js';
+import { probeMedia } from './probe.js';
+import type { ProbeResult, RgbFrame } from './types.js';
+import { FrameAssembler } from './window-frames.js';
+
+export { buildWindowArgs, buildWindowFilterGraph, planWindow } from './ffmpeg/window-args.js';
+export type { WindowPlan } from './ffmpeg/window-args.js';
+
+export interface WindowOptions {
+  startSec: number;
+  endSec: number;
+  /** Where the clip (H.264 MP4) is written. */
+  clipPath: string;
+  /** Frames per second handed to `onFrame`. Default 8. */
+  frameFps?: number;
+  /** Long side of the frames handed to `onFrame`. Default 640. */
+  frameMaxSide?: number;
+  /** Default: FFMPEG_PATH / FFPROBE_PATH, else found on PATH. */
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  /** Default 120 s. */
+  timeoutMs?: number;
+}
+
+export interface WindowResult {
+  clip: { width: number; height: number; durationSec: number; hasAudio: boolean };
+  frameCount: number;
+}
+
+/**
+ * One ffmpeg run over the window [startSec, endSec) of `src`: writes the clip to `clipPath` and
+ * hands each sampled frame (upright RGB) to `onFrame` as it is decoded, while the clip is
+ * still being encoded. While `onFrame`'s promise is pending, stdout is not read, which
+ * holds ffmpeg back. An error thrown by `onFrame` stops ffmpeg and is rethrown as is.
+ */
+export async function extractWindow(
+  src: string,
+  probe: ProbeResult,
+  opts: WindowOptions,
+  onFrame: (frame: RgbFrame) => Promise<void> | void,
+  signal?: AbortSignal,
+): Promise<WindowResult> {
+  const bins = defaultBinaries();
+  const plan = planWindow(probe, opts);
+  if (!(plan.durationSec > 0)) throw new AppError('invalid_timestamps', 'The window is empty.', { param: 'timestamps' });
+  const { width, height } = plan.frames;
+  let frameCount = 0;
+
+  try {
+    await runToolStreaming(
+      opts.ffmpegPath ?? bins.ffmpeg,
+      buildWindowArgs(src, opts.clipPath, plan),
+      async (stdout) => {
+        const frames = new FrameAssembler(width * height * 3);
+        for await (const chunk of stdout as AsyncIterable<Buffer>) {
+          for (const data of frames.push(chunk)) {
+            await onFrame({ timeSec: frameTime(plan, frameCount), width, height, data });
+            frameCount++;
+          }
+        }
+      },
+      { signal, timeoutMs: opts.timeoutMs ?? 120_000 },
+    );
+  } catch (e) {
+    throw windowFailure(e);
+  }
+
+  const clip = await probeMedia(opts.clipPath, { signal, ffprobePath: opts.ffprobePath ?? bins.ffprobe }).catch((e) => {
+    throw new AppError('internal_error', 'The clip could not be read back.', { cause: e });
+  });
+  return {
+    clip: { width: clip.displayWidth, height: clip.displayHeight, durationSec: clip.durationSec, hasAudio: clip.hasAudio },
+    frameCount,
+  };
+}
+
+/** Source time of the i-th sampled frame. */
+export function frameTime(plan: Pick<WindowPlan, 'startSec' | 'frameFps'>, index: number): number {
+  return plan.startSec + index / plan.frameFps;
+}
+
+function windowFailure(e: unknown): unknown {
+  if (!isMediaToolError(e)) return e; // onFrame's own error, or already typed
+  switch (e.kind) {
+    case 'aborted':
+      return e;
+    case 'exit':
+      return new AppError('unsupported_media', 'The video could not be decoded in the requested window.', { cause: e });
+    default:
+      return new AppError('internal_error', 'The video could not be processed.', { cause: e });
+  }
+}

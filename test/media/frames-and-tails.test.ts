@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { TailBuffer } from '../../src/media/ffmpeg/tail-buffer.js';
+import { PacketSpan } from '../../src/media/probe-duration.js';
+import { FrameAssembler } from '../../src/media/window-frames.js';
+import { frameTime } from '../../src/media/window.js';
+
+describe('FrameAssembler', () => {
+  it('cuts a stream into frames whatever the chunk boundaries', () => {
+    const bytes = Buffer.from(Array.from({ length: 30 }, (_, i) => i));
+    for (const chunkSize of [1, 4, 7, 10, 11, 30]) {
+      const a = new FrameAssembler(10);
+      const frames: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += chunkSize) frames.push(...a.push(bytes.subarray(i, i + chunkSize)));
+      expect(frames.map((f) => [...f])).toEqual([0, 1, 2].map((k) => [...bytes.subarray(k * 10, k * 10 + 10)]));
+      expect(a.pendingBytes).toBe(0);
+    }
+  });
+  it('gives every frame its own buffer and reports a partial tail', () => {
+    const a = new FrameAssembler(4);
+    const [f1, f2] = a.push(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    expect(f1).not.toBe(f2);
+    expect(f1.buffer === f2.buffer && f1.byteOffset === f2.byteOffset).toBe(false);
+    expect(a.pendingBytes).toBe(1);
+  });
+  it('refuses a nonsense frame size', () => {
+    expect(() => new FrameAssembler(0)).toThrow(RangeError);
+  });
+});
+
+describe('frameTime', () => {
+  it('counts from the window start at the frame rate', () => {
+    expect(frameTime({ startSec: 4, frameFps: 8 }, 0)).toBe(4);
+    expect(frameTime({ startSec: 4, frameFps: 8 }, 4)).toBe(4.5);
+  });
+});
+
+describe('TailBuffer', () => {
+  it('keeps only the last bytes', () => {
+    const t = new TailBuffer(8);
+    for (const s of ['hello ', 'wide ', 'world']) t.push(Buffer.from(s));
+    expect(t.toString()).toBe('de world');
+    t.push(Buffer.from('0123456789abc'));
+    expect(t.toString()).toBe('56789abc');
+  });
+});
+
+describe('PacketSpan', () => {
+  it('measures first pts to last pts + duration across split lines', () => {
+    const s = new PacketSpan();
+    s.push('0.000000,0.040000\n0.04');
+    s.push('0000,0.040000\n1.960000,0.040000\n');
+    expect(s.result()).toBeCloseTo(2, 6);
+  });
+  it('ignores N/A and empty lines, and tells null when nothing is timed', () => {
+    const s = new PacketSpan();
+    s.push('N/A,N/A\n\n');
+    expect(s.result()).toBeNull();
+    const t = new PacketSpan();
+    t.push('1.0,N/A\n3.5,0.5');
+    expect(t.result()).toBeCloseTo(3, 6);
+  });
+});
