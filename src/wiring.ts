@@ -47,6 +47,7 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
   const characters = createCharacterService({
     store, blobs, queue, fetcher, events, signUrl,
     publicUrl: config.publicUrl,
+    workDir: join(dataDir, 'tmp'),
     maxQueuedJobs: config.maxQueuedJobs,
     syncWaitMs: config.syncWaitMs,
   });

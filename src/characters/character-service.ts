@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import type { Principal } from '../keys/key-service.js';
 import type { JobQueue } from '../jobs/types.js';
@@ -36,6 +38,8 @@ export interface CharacterServiceDeps {
   events: CharacterEvents;
   signUrl: UrlSigner;
   publicUrl: string;
+  /** Scratch space for inline (data:) sources on their way to the blob store. */
+  workDir: string;
   maxQueuedJobs: number;
   syncWaitMs: number;
   now?: () => number;
@@ -43,6 +47,8 @@ export interface CharacterServiceDeps {
 
 export const characterBlobPrefix = (id: string) => `characters/${id}/`;
 export const uploadBlobKey = (id: string) => `${characterBlobPrefix(id)}source.bin`;
+
+export const isDataUrl = (url: string) => /^data:/i.test(url);
 
 const newCharacterId = () => `ch_${randomBytes(16).toString('hex')}`;
 const MODELS = new Set(['sora-2-character', 'sora-character']);
@@ -111,6 +117,8 @@ export function createCharacterService(deps: CharacterServiceDeps) {
     if (input.upload) return { kind: 'upload', ref: input.upload.filename };
     if (input.url !== undefined) {
       fetcher.checkUrl(input.url);
+      // An inline source is recorded by its media type only; its bytes travel as an upload.
+      if (isDataUrl(input.url)) return { kind: 'url', ref: input.url.slice(0, input.url.search(/[;,]/)) };
       return { kind: 'url', ref: input.url };
     }
     throw new AppError('missing_source', 'send a video `url` or a `from_task` id', { param: 'url' });
@@ -169,7 +177,18 @@ export function createCharacterService(deps: CharacterServiceDeps) {
           handleTaken: (handle) => store.characters.handleExists(handle),
           usernameTaken: (u) => store.characters.usernameExists(u),
         }, input.username);
-        if (input.upload) await blobs.putFile(uploadBlobKey(id), input.upload.path, 'application/octet-stream');
+        if (input.upload) {
+          await blobs.putFile(uploadBlobKey(id), input.upload.path, 'application/octet-stream');
+        } else if (input.url !== undefined && isDataUrl(input.url) && source.kind === 'url') {
+          await mkdir(deps.workDir, { recursive: true });
+          const tmp = join(deps.workDir, `${id}.inline`);
+          try {
+            await fetcher.fetchToFile(input.url, tmp);
+            await blobs.putFile(uploadBlobKey(id), tmp, 'application/octet-stream');
+          } finally {
+            await rm(tmp, { force: true });
+          }
+        }
         const t = now();
         const handle = username.slice(p.owner.length + 1);
         await store.characters.insert({

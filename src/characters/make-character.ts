@@ -6,7 +6,7 @@ import { AppError, isAppError } from '../errors.js';
 import type { JobContext } from '../jobs/types.js';
 import type { BlobStore } from '../storage/types.js';
 import type { CharacterRecord, Store } from '../store/types.js';
-import { characterBlobPrefix, uploadBlobKey } from './character-service.js';
+import { characterBlobPrefix, isDataUrl, uploadBlobKey } from './character-service.js';
 import type { CharacterEvents } from './events.js';
 import type { MediaToolkit, SourceFetcher } from './ports.js';
 import { checkWindowInside } from './timestamps.js';
@@ -33,11 +33,11 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
 
   async function bringSource(c: CharacterRecord, dir: string, signal: AbortSignal): Promise<string> {
     const dest = join(dir, 'source');
-    if (c.source.kind === 'url') {
+    if (c.source.kind === 'url' && !isDataUrl(c.source.ref)) {
       await deps.fetcher.fetchToFile(c.source.ref, dest, signal);
       return dest;
     }
-    const key = c.source.kind === 'upload' ? uploadBlobKey(c.id) : (await store.tasks.get(c.source.ref))?.videoKey;
+    const key = c.source.kind !== 'task' ? uploadBlobKey(c.id) : (await store.tasks.get(c.source.ref))?.videoKey;
     if (!key) throw new AppError('task_not_found', `video task ${c.source.ref} no longer exists`);
     await pipeline(await blobs.read(key), createWriteStream(dest), { signal });
     return dest;
@@ -88,7 +88,7 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
         await blobs.deletePrefix(prefix);
         return;
       }
-      if (c.source.kind === 'upload') await blobs.deletePrefix(uploadBlobKey(c.id));
+      if (c.source.kind !== 'task') await blobs.deletePrefix(uploadBlobKey(c.id));
       deps.log?.info({ characterId: c.id, ms: Date.now() - started }, 'character ready');
     } finally {
       await rm(dir, { recursive: true, force: true });
