@@ -65,7 +65,8 @@ export async function downloadToFile(
 
       const declared = Number(singleHeader(response.headers['content-length']));
       if (Number.isFinite(declared) && declared > limits.maxBytes) {
-        response.body.destroy();
+        // Destroying an undici body emits an AbortError: without a listener it would crash the process.
+        response.body.on('error', () => {}).destroy();
         throw tooLarge(limits.maxBytes);
       }
 
