@@ -1,19 +1,25 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
+import { buildApp } from './api/app.js';
 import { createCharacterService } from './characters/character-service.js';
 import { CharacterEvents } from './characters/events.js';
 import { createMakeCharacterJob } from './characters/make-character.js';
 import type { Config } from './config/config.js';
 import { loadSigningSecret } from './config/signing-secret.js';
+import { createLocalEngine } from './engines/local/index.js';
+import { createEngineRegistry, modelMapFromSetting } from './engines/registry.js';
 import { createSourceFetcher } from './fetch/source-fetcher.js';
 import { createInProcessQueue } from './jobs/inprocess/inprocess-queue.js';
 import type { JobHandlers } from './jobs/types.js';
 import { createKeyService } from './keys/key-service.js';
+import { prepareReferenceImage } from './media/reference-image.js';
 import { createMediaToolkit } from './media/toolkit.js';
 import { createDiskBlobStore } from './storage/disk/disk-blob-store.js';
 import { signFilePath } from './storage/signed-url.js';
 import { createKyselyStore } from './store/kysely/index.js';
+import { createRenderVideoJob } from './videos/render-video.js';
+import { createVideoService, inputReferenceKey } from './videos/video-service.js';
 
 /**
  * The composition root: the only place that picks concrete adapters. serve, the CLI and the
@@ -34,6 +40,7 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
     log,
   });
   const events = new CharacterEvents();
+  const workDir = join(dataDir, 'tmp');
   const fetcher = createSourceFetcher({
     maxBytes: config.maxSourceBytes,
     timeoutMs: config.downloadTimeoutMs,
@@ -47,19 +54,33 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
   const characters = createCharacterService({
     store, blobs, queue, fetcher, events, signUrl,
     publicUrl: config.publicUrl,
-    workDir: join(dataDir, 'tmp'),
+    workDir,
     maxQueuedJobs: config.maxQueuedJobs,
     syncWaitMs: config.syncWaitMs,
+    probeDurationSec: async (path) => (await media.probe(path)).durationSec,
   });
+  const engines = createEngineRegistry(
+    [createLocalEngine({ binaries: { ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath } })],
+    modelMapFromSetting(config.engineModels ?? undefined),
+  );
+  const videos = createVideoService({ store, blobs, queue, engines, characters });
+  const storeInputReference = async (videoId: string, ref: { path: string } | { imageUrl: string }) => {
+    await mkdir(workDir, { recursive: true });
+    const png = await prepareReferenceImage(ref, join(workDir, `${videoId}.ref`), (u, d) => fetcher.fetchToFile(u, d), config.maxUploadBytes);
+    const key = inputReferenceKey(videoId);
+    await blobs.putBuffer(key, png, 'image/png');
+    return key;
+  };
   const keys = createKeyService(store.keys, { staticKeys: config.apiKeys, adminKeys: config.adminApiKeys });
   const handlers: JobHandlers = {
     'character.create': createMakeCharacterJob({
-      store, blobs, fetcher, media, events, workDir: join(dataDir, 'tmp'), log,
+      store, blobs, fetcher, media, events, workDir, log,
     }),
+    'video.render': createRenderVideoJob({ store, blobs, engines, workDir, log }),
   };
 
   return {
-    config, log, signingSecret, store, blobs, queue, characters, keys, handlers,
+    config, log, signingSecret, store, blobs, queue, characters, videos, keys, handlers, storeInputReference, workDir,
     readiness: {
       store: () => store.ping(),
       storage: () => blobs.ping(),
@@ -73,6 +94,27 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
 }
 
 export type Runtime = Awaited<ReturnType<typeof createRuntime>>;
+
+/** The HTTP app of a runtime (serve and the tests build it the same way). */
+export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } = {}) {
+  const c = rt.config;
+  return buildApp({
+    characters: rt.characters,
+    keys: rt.keys,
+    blobs: rt.blobs,
+    signingSecret: rt.signingSecret,
+    readiness: rt.readiness,
+    settings: c,
+    logger: opts.logger ?? rt.log,
+    videos: {
+      videos: rt.videos,
+      storeInputReference: rt.storeInputReference,
+      tmpDir: rt.workDir,
+      maxUploadBytes: c.maxUploadBytes,
+      pollAfterMs: c.videoPollAfterMs,
+    },
+  });
+}
 
 /** `sqlite:` paths are relative to the working directory, like DATA_DIR. */
 export function resolveSqlitePath(url: string): string {

@@ -13,6 +13,7 @@ import { characterRoutes } from './routes/characters.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { profileRoutes } from './routes/profile.js';
+import { videoRoutes, type VideoRouteDeps } from './routes/videos.js';
 
 export interface AppDeps {
   characters: CharacterService;
@@ -27,8 +28,8 @@ export interface AppDeps {
     profilePages: 'all' | 'public' | 'off';
     logLevel: string;
   };
-  /** Extra route plugins that need the bearer key (video tasks...). */
-  apiPlugins?: Array<(app: FastifyInstance) => Promise<void>>;
+  /** Video tasks in the OpenAI Videos API shape. */
+  videos: Omit<VideoRouteDeps, 'characters'>;
   logger?: boolean | object;
 }
 
@@ -80,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
     }
     await api.register(characterRoutes(deps.characters));
-    for (const plugin of deps.apiPlugins ?? []) await api.register(plugin);
+    await api.register(videoRoutes({ ...deps.videos, characters: deps.characters }));
   });
 
   return app;

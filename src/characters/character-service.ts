@@ -42,6 +42,8 @@ export interface CharacterServiceDeps {
   workDir: string;
   maxQueuedJobs: number;
   syncWaitMs: number;
+  /** Duration of a local video (seconds), to choose a default window for SDK uploads. */
+  probeDurationSec: (path: string) => Promise<number>;
   now?: () => number;
 }
 
@@ -216,6 +218,25 @@ export function createCharacterService(deps: CharacterServiceDeps) {
     async findByUsername(username: string): Promise<CharacterView | null> {
       const c = await store.characters.getByUsername(username.replace(/^@/, '').toLowerCase());
       return c ? view(c) : null;
+    },
+
+    /**
+     * The official SDK's `videos.createCharacter`: an uploaded video, a name and optional
+     * timestamps; without them the first 3 s, or the whole video when it lasts 1-3 s.
+     */
+    async createFromUpload(p: Principal, input: { path: string; filename: string; name: unknown; timestamps?: unknown }) {
+      if (typeof input.name !== 'string' || input.name.trim().length < 1 || input.name.length > 80) {
+        throw new AppError('invalid_parameter', 'name must be 1..80 characters', { param: 'name' });
+      }
+      let timestamps = input.timestamps;
+      if (timestamps === undefined || timestamps === '') {
+        const duration = await deps.probeDurationSec(input.path);
+        if (duration < 1 - 0.05) {
+          throw new AppError('invalid_timestamps', `the video lasts ${duration.toFixed(2)}s; a character needs at least 1 s`, { param: 'timestamps' });
+        }
+        timestamps = [0, Math.max(1, Math.min(3, Math.floor(duration * 1000) / 1000))];
+      }
+      return this.create(p, { timestamps, display_name: input.name.trim(), upload: { path: input.path, filename: input.filename } });
     },
 
     async get(p: Principal, idOrUsername: string): Promise<CharacterView> {

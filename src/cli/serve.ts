@@ -1,19 +1,10 @@
-import { buildApp } from '../api/app.js';
 import type { Config } from '../config/config.js';
-import { createRuntime } from '../wiring.js';
+import { createHttpApp, createRuntime } from '../wiring.js';
 
 /** `sora-characters serve`: the API plus the in-process worker, until SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<void> {
   const rt = await createRuntime(config);
-  const app = await buildApp({
-    characters: rt.characters,
-    keys: rt.keys,
-    blobs: rt.blobs,
-    signingSecret: rt.signingSecret,
-    readiness: rt.readiness,
-    settings: config,
-    logger: rt.log,
-  });
+  const app = await createHttpApp(rt);
   await rt.queue.start(rt.handlers);
   await app.listen({ port: config.port, host: config.host });
   rt.log.info({ publicUrl: config.publicUrl, dataDir: config.dataDir }, 'sora-characters is ready');

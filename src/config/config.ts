@@ -32,6 +32,8 @@ const schema = z.object({
   JOB_MAX_ATTEMPTS: positiveInt.default(3),
   WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be whsec_ + base64').optional(),
+  ENGINE_MODELS: z.string().optional(),
+  VIDEO_POLL_AFTER_MS: positiveInt.default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).default('ffprobe'),
@@ -62,6 +64,8 @@ export interface Config {
   jobMaxAttempts: number;
   webhookUrl: string | null;
   webhookSecret: string | null;
+  engineModels: string | null;
+  videoPollAfterMs: number;
   logLevel: string;
   ffmpegPath: string;
   ffprobePath: string;
@@ -120,6 +124,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     webhookUrl: e.WEBHOOK_URL ?? null,
     webhookSecret: e.WEBHOOK_SECRET ?? null,
+    engineModels: e.ENGINE_MODELS ?? null,
+    videoPollAfterMs: e.VIDEO_POLL_AFTER_MS,
     logLevel: e.LOG_LEVEL,
     ffmpegPath: e.FFMPEG_PATH,
     ffprobePath: e.FFPROBE_PATH,

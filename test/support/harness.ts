@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createRuntime, type Runtime } from '../../src/wiring.js';
+import { createHttpApp, createRuntime, type Runtime } from '../../src/wiring.js';
 
 export interface Harness {
   app: FastifyInstance;
@@ -29,15 +28,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     ...env,
   });
   const rt = await createRuntime(config, { logger: pino({ level: 'silent' }) });
-  const app = await buildApp({
-    characters: rt.characters,
-    keys: rt.keys,
-    blobs: rt.blobs,
-    signingSecret: rt.signingSecret,
-    readiness: rt.readiness,
-    settings: config,
-    logger: false,
-  });
+  const app = await createHttpApp(rt, { logger: false });
   await rt.queue.start(rt.handlers);
   return {
     app,

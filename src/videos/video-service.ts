@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { CharacterService } from '../characters/character-service.js';
+import type { CharacterView } from '../characters/view.js';
+import type { EngineRegistry } from '../engines/types.js';
+import { AppError } from '../errors.js';
+import type { JobQueue } from '../jobs/types.js';
+import type { Principal } from '../keys/key-service.js';
+import type { BlobStore } from '../storage/types.js';
+import type { CharacterRecord, Store, VideoTaskRecord } from '../store/types.js';
+import { findMentions } from './mentions.js';
+import { toVideoView, type VideoView } from './view.js';
+
+export const VIDEO_SIZES = ['720x1280', '1280x720', '1024x1792', '1792x1024'] as const;
+export const VIDEO_SECONDS = ['4', '8', '12'] as const;
+export const MAX_PROMPT_CHARS = 32_000;
+export const MAX_CHARACTERS_PER_VIDEO = 2;
+export type VideoVariant = 'video' | 'thumbnail' | 'spritesheet';
+
+export interface CreateVideoInput {
+  prompt?: unknown;
+  model?: unknown;
+  seconds?: unknown;
+  size?: unknown;
+  characters?: unknown;
+  /** An uploaded image file (multipart) already in the blob store under this key, or an image URL. */
+  inputReferenceKey?: string | null;
+}
+
+export interface VideoServiceDeps {
+  store: Pick<Store, 'tasks' | 'characters'>;
+  blobs: BlobStore;
+  queue: JobQueue;
+  engines: EngineRegistry;
+  characters: CharacterService;
+  now?: () => number;
+}
+
+/** A request that passed every check: nothing is stored yet. */
+export interface PreparedVideo {
+  id: string;
+  fields: { prompt: string; model: string; engine: string; seconds: string; size: string };
+  characterIds: string[];
+}
+
+export const videoBlobPrefix = (id: string) => `videos/${id}/`;
+export const inputReferenceKey = (id: string) => `${videoBlobPrefix(id)}input-reference`;
+const VARIANTS: Record<VideoVariant, { key: (t: VideoTaskRecord) => string | null; type: string }> = {
+  video: { key: (t) => t.videoKey, type: 'video/mp4' },
+  thumbnail: { key: (t) => t.thumbnailKey, type: 'image/webp' },
+  spritesheet: { key: (t) => t.spritesheetKey, type: 'image/jpeg' },
+};
+
+const bad = (param: string, message: string) => new AppError('invalid_parameter', message, { param });
+
+export const newVideoId = () => `video_${randomUUID()}`;
+
+export function createVideoService(deps: VideoServiceDeps) {
+  const { store, blobs, queue, engines } = deps;
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+
+  async function view(t: VideoTaskRecord): Promise<VideoView> {
+    const names = new Map<string, string>();
+    for (const id of t.characterIds) {
+      const c = await store.characters.get(id);
+      if (c) names.set(id, c.username);
+    }
+    return toVideoView(t, names);
+  }
+
+  async function findOwned(p: Principal, id: string): Promise<VideoTaskRecord> {
+    const t = await store.tasks.get(id);
+    if (!t || t.keyId !== p.keyId) throw new AppError('task_not_found', `no video ${id}`);
+    return t;
+  }
+
+  /** A character the key may put in a video: its own or a public one, and made. */
+  async function usableCharacter(p: Principal, c: CharacterRecord | null, asked: string): Promise<CharacterRecord> {
+    if (!c || (c.keyId !== p.keyId && c.visibility !== 'public')) {
+      throw new AppError('cameo_permission_denied', `you may not use the character ${asked}`, { param: 'prompt' });
+    }
+    if (c.status !== 'ready') {
+      throw new AppError('cameo_permission_denied', `the character ${asked} is not ready (${c.status})`, { param: 'prompt' });
+    }
+    return c;
+  }
+
+  async function resolveCharacters(p: Principal, prompt: string, listed: unknown): Promise<string[]> {
+    const ids: string[] = [];
+    if (listed !== undefined && listed !== null) {
+      if (!Array.isArray(listed)) throw bad('characters', 'characters must be an array of {"id": "ch_..."}');
+      for (const item of listed) {
+        const id = typeof item === 'string' ? item : (item as { id?: unknown })?.id;
+        if (typeof id !== 'string') throw bad('characters', 'characters must be an array of {"id": "ch_..."}');
+        const c = await usableCharacter(p, id.startsWith('ch_') ? await store.characters.get(id) : await store.characters.getByUsername(id.replace(/^@/, '').toLowerCase()), id);
+        if (!ids.includes(c.id)) ids.push(c.id);
+      }
+    }
+    for (const username of findMentions(prompt)) {
+      const c = await usableCharacter(p, await store.characters.getByUsername(username), `@${username}`);
+      if (!ids.includes(c.id)) ids.push(c.id);
+    }
+    if (ids.length > MAX_CHARACTERS_PER_VIDEO) {
+      throw bad('characters', `a video may show at most ${MAX_CHARACTERS_PER_VIDEO} characters (got ${ids.length})`);
+    }
+    return ids;
+  }
+
+  function validate(input: CreateVideoInput) {
+    const prompt = input.prompt;
+    if (typeof prompt !== 'string' || prompt.trim().length === 0) throw bad('prompt', 'prompt is required');
+    if (prompt.length > MAX_PROMPT_CHARS) throw bad('prompt', `prompt is longer than ${MAX_PROMPT_CHARS} characters`);
+    const model = input.model ?? 'sora-2';
+    if (typeof model !== 'string') throw bad('model', 'model must be a string');
+    const engine = engines.engineFor(model);
+    const seconds = input.seconds === undefined ? '4' : String(input.seconds);
+    if (!(VIDEO_SECONDS as readonly string[]).includes(seconds)) throw bad('seconds', `seconds must be one of ${VIDEO_SECONDS.join(', ')}`);
+    const size = input.size ?? '720x1280';
+    if (typeof size !== 'string' || !(VIDEO_SIZES as readonly string[]).includes(size)) {
+      throw bad('size', `size must be one of ${VIDEO_SIZES.join(', ')}`);
+    }
+    return { prompt, model, engine: engine.name, seconds, size };
+  }
+
+  async function enqueueTask(p: Principal, fields: ReturnType<typeof validate>, characterIds: string[], extra: Partial<VideoTaskRecord>, id = newVideoId()) {
+    const task: VideoTaskRecord = {
+      id, keyId: p.keyId, ...fields, status: 'queued', progress: 0,
+      remixedFromVideoId: null, characterIds, inputReferenceKey: null,
+      videoKey: null, thumbnailKey: null, spritesheetKey: null, durationSec: null,
+      errorCode: null, errorMessage: null, createdAt: now(), completedAt: null, expiresAt: null,
+      ...extra,
+    };
+    await store.tasks.insert(task);
+    await queue.enqueue('video.render', { taskId: id }, { id: `job_${id}` });
+    return view(task);
+  }
+
+  return {
+    view,
+    /** Validates everything before anything is stored or queued. */
+    async prepare(p: Principal, input: CreateVideoInput): Promise<PreparedVideo> {
+      const fields = validate(input);
+      const characterIds = await resolveCharacters(p, fields.prompt, input.characters);
+      return { fields, characterIds, id: newVideoId() };
+    },
+
+    async create(p: Principal, prepared: PreparedVideo, inputRefKey: string | null): Promise<VideoView> {
+      return enqueueTask(p, prepared.fields, prepared.characterIds, { inputReferenceKey: inputRefKey }, prepared.id);
+    },
+
+    async get(p: Principal, id: string): Promise<VideoView> {
+      return view(await findOwned(p, id));
+    },
+
+    async list(p: Principal, opts: { limit: number; order: 'asc' | 'desc'; after?: string }) {
+      if (opts.after) await findOwned(p, opts.after).catch(() => {
+        throw bad('after', '`after` must be the id of one of your videos');
+      });
+      const page = opts.limit === 0 ? { items: [], hasMore: false } : await store.tasks.listByKey(p.keyId, opts);
+      const data = await Promise.all(page.items.map(view));
+      return { object: 'list' as const, data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore };
+    },
+
+    async remove(p: Principal, id: string) {
+      const t = await findOwned(p, id);
+      await store.tasks.delete(t.id);
+      await blobs.deletePrefix(videoBlobPrefix(t.id));
+      return { id: t.id, object: 'video.deleted' as const, deleted: true as const };
+    },
+
+    async content(p: Principal, id: string, variant: VideoVariant): Promise<{ key: string; type: string }> {
+      const t = await findOwned(p, id);
+      if (t.status !== 'completed') throw new AppError('task_not_completed', `video ${id} is ${t.status}, not completed`);
+      const key = VARIANTS[variant].key(t);
+      if (!key) throw new AppError('not_found', `video ${id} has no ${variant}`);
+      return { key, type: VARIANTS[variant].type };
+    },
+
+    async remix(p: Principal, id: string, prompt: unknown): Promise<VideoView> {
+      const source = await findOwned(p, id);
+      if (source.status !== 'completed') throw new AppError('task_not_completed', `video ${id} is ${source.status}, not completed`);
+      const fields = validate({ prompt, model: source.model, seconds: source.seconds, size: source.size });
+      const mentioned = await resolveCharacters(p, fields.prompt, undefined);
+      for (const cid of source.characterIds) await usableCharacter(p, await store.characters.get(cid), cid);
+      const characterIds = [...new Set([...mentioned, ...source.characterIds])];
+      if (characterIds.length > MAX_CHARACTERS_PER_VIDEO) {
+        throw bad('prompt', `a video may show at most ${MAX_CHARACTERS_PER_VIDEO} characters (got ${characterIds.length})`);
+      }
+      return enqueueTask(p, fields, characterIds, { remixedFromVideoId: source.id });
+    },
+
+    read: (key: string, range?: { start: number; end: number }): Promise<Readable> => blobs.read(key, range),
+    stat: (key: string) => blobs.stat(key),
+  };
+}
+
+export type VideoService = ReturnType<typeof createVideoService>;
+
+/** The answer of the official SDK's character calls: `{id, name, created_at}` plus the character. */
+export const toSdkCharacter = (c: CharacterView) => ({ ...c, name: c.display_name });
