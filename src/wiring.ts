@@ -20,6 +20,7 @@ import { signFilePath } from './storage/signed-url.js';
 import { createKyselyStore } from './store/kysely/index.js';
 import { createRenderVideoJob } from './videos/render-video.js';
 import { createVideoService, inputReferenceKey } from './videos/video-service.js';
+import { createWebhookDeliveryHandler, createWebhookNotifier, jobQueueDeliveryQueue } from './webhooks/index.js';
 
 /**
  * The composition root: the only place that picks concrete adapters. serve, the CLI and the
@@ -63,7 +64,9 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
     [createLocalEngine({ binaries: { ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath } })],
     modelMapFromSetting(config.engineModels ?? undefined),
   );
-  const videos = createVideoService({ store, blobs, queue, engines, characters });
+  const videos = createVideoService({ store, blobs, queue, engines, characters, maxQueuedJobs: config.maxQueuedJobs });
+  const webhookQueue = jobQueueDeliveryQueue(queue);
+  const webhooks = createWebhookNotifier({ url: config.webhookUrl, secret: config.webhookSecret, queue: webhookQueue, log });
   const storeInputReference = async (videoId: string, ref: { path: string } | { imageUrl: string }) => {
     await mkdir(workDir, { recursive: true });
     const png = await prepareReferenceImage(ref, join(workDir, `${videoId}.ref`), (u, d) => fetcher.fetchToFile(u, d), config.maxUploadBytes);
@@ -75,8 +78,14 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
   const handlers: JobHandlers = {
     'character.create': createMakeCharacterJob({
       store, blobs, fetcher, media, events, workDir, log,
+      onSettled: (id, status) => webhooks.notify(status === 'ready' ? 'character.completed' : 'character.failed', id),
     }),
-    'video.render': createRenderVideoJob({ store, blobs, engines, workDir, log }),
+    'video.render': createRenderVideoJob({
+      store, blobs, engines, workDir, log,
+      onSettled: (t) => webhooks.notify(t.status === 'completed' ? 'video.completed' : 'video.failed', t.id),
+    }),
+    // Always registered: with webhooks off it drops deliveries recorded earlier instead of leaving them queued.
+    'webhook.deliver': createWebhookDeliveryHandler({ url: config.webhookUrl, secret: config.webhookSecret, schedule: webhookQueue, log }),
   };
 
   return {

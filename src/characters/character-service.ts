@@ -172,7 +172,7 @@ export function createCharacterService(deps: CharacterServiceDeps) {
       }
 
       try {
-        if ((await queue.depth()) >= deps.maxQueuedJobs) {
+        if ((await queue.depth(['character.create', 'video.render'])) >= deps.maxQueuedJobs) {
           throw new AppError('queue_full', 'too many characters are being made; retry shortly', { retryAfter: 10 });
         }
         const username = await pickUniqueUsername(p.owner, {

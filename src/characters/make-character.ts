@@ -17,6 +17,8 @@ export interface MakeCharacterDeps {
   fetcher: SourceFetcher;
   media: MediaToolkit;
   events: CharacterEvents;
+  /** Told when a character settles (webhooks); never throws. */
+  onSettled?: (id: string, status: 'ready' | 'failed') => Promise<void>;
   /** Scratch space for downloads and encodes; each job works in its own folder, removed after. */
   workDir: string;
   log?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -123,5 +125,7 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
     } finally {
       events.settled(c.id);
     }
+    const settled = await store.characters.get(c.id);
+    if (settled && settled.status !== 'processing') await deps.onSettled?.(c.id, settled.status);
   };
 }

@@ -99,6 +99,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.QUEUE_URL && !/^rediss?:\/\//.test(e.QUEUE_URL)) {
     throw new ConfigError(`invalid setting QUEUE_URL: expected redis://...`);
   }
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
+    throw new ConfigError('invalid setting WEBHOOK_SECRET: required when WEBHOOK_URL is set (events are always signed)');
+  }
   return {
     port: e.PORT,
     host: e.HOST,

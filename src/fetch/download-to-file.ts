@@ -20,7 +20,7 @@ export async function downloadToFile(
   overrides: NetworkOverrides = {},
 ): Promise<DownloadResult> {
   const rules: SourceUrlRules = { allowPrivate: limits.allowPrivate, isForbiddenAddress: overrides.isForbiddenAddress };
-  let current = parseSourceUrl(url, rules);
+  const current = parseSourceUrl(url, rules);
   signal?.throwIfAborted();
 
   const deadline = new AbortController();

@@ -1,7 +1,10 @@
 /** The typed job map: every kind of background work and its payload. */
+import type { WebhookDeliveryPayload } from '../webhooks/delivery-queue.js';
+
 export interface JobPayloads {
   'character.create': { characterId: string };
   'video.render': { taskId: string };
+  'webhook.deliver': WebhookDeliveryPayload;
 }
 
 export type JobType = keyof JobPayloads;
@@ -21,12 +24,13 @@ export type JobHandler<T extends JobType> = (payload: JobPayloads[T], ctx: JobCo
 export type JobHandlers = { [T in JobType]?: JobHandler<T> };
 
 export interface JobQueue {
-  enqueue<T extends JobType>(type: T, payload: JobPayloads[T], opts?: { id?: string }): Promise<void>;
+  /** `runAfter` (unix ms) delays the job; an `id` that exists already is not enqueued twice. */
+  enqueue<T extends JobType>(type: T, payload: JobPayloads[T], opts?: { id?: string; runAfter?: number }): Promise<void>;
   /** Starts running jobs of the handled types (a process that only enqueues never calls it). */
   start(handlers: JobHandlers): Promise<void>;
   /** Stops taking jobs and waits for the running ones (or aborts them after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
-  /** Jobs waiting to run, for back-pressure (queue_full) and metrics. */
-  depth(): Promise<number>;
+  /** Jobs waiting to run (of the given types), for back-pressure (queue_full) and metrics. */
+  depth(types?: JobType[]): Promise<number>;
   ping(): Promise<void>;
 }

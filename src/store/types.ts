@@ -141,7 +141,8 @@ export interface JobRepo {
   /** Running jobs locked before `lockedBefore` (unix ms) go back to queued; returns how many. */
   requeueStale(opts: { lockedBefore: number }): Promise<number>;
   /** Queued jobs, runnable now or later. */
-  countQueued(): Promise<number>;
+  /** Queued jobs, of the given types only when `types` is set. */
+  countQueued(types?: string[]): Promise<number>;
 }
 
 export type VideoTaskStatus = 'queued' | 'in_progress' | 'completed' | 'failed';

@@ -33,6 +33,7 @@ export interface VideoServiceDeps {
   queue: JobQueue;
   engines: EngineRegistry;
   characters: CharacterService;
+  maxQueuedJobs: number;
   now?: () => number;
 }
 
@@ -123,6 +124,9 @@ export function createVideoService(deps: VideoServiceDeps) {
   }
 
   async function enqueueTask(p: Principal, fields: ReturnType<typeof validate>, characterIds: string[], extra: Partial<VideoTaskRecord>, id = newVideoId()) {
+    if ((await queue.depth(['character.create', 'video.render'])) >= deps.maxQueuedJobs) {
+      throw new AppError('queue_full', 'too many videos are waiting to render; retry shortly', { retryAfter: 10 });
+    }
     const task: VideoTaskRecord = {
       id, keyId: p.keyId, ...fields, status: 'queued', progress: 0,
       remixedFromVideoId: null, characterIds, inputReferenceKey: null,

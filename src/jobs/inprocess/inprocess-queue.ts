@@ -93,8 +93,8 @@ export function createInProcessQueue(jobs: JobRepo, opts: InProcessQueueOptions)
   }
 
   return {
-    async enqueue<T extends JobType>(type: T, payload: JobPayloads[T], o?: { id?: string }) {
-      await jobs.enqueue({ id: o?.id ?? `job_${randomUUID()}`, type, payload });
+    async enqueue<T extends JobType>(type: T, payload: JobPayloads[T], o?: { id?: string; runAfter?: number }) {
+      await jobs.enqueue({ id: o?.id ?? `job_${randomUUID()}`, type, payload, runAfter: o?.runAfter });
       nudge();
     },
     async start(h: JobHandlers) {
@@ -122,7 +122,7 @@ export function createInProcessQueue(jobs: JobRepo, opts: InProcessQueueOptions)
       for (const f of inFlight.values()) f.abort.abort();
       await all;
     },
-    depth: () => jobs.countQueued(),
+    depth: (types) => jobs.countQueued(types),
     async ping() {
       await jobs.countQueued();
     },

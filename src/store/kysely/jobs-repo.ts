@@ -122,12 +122,13 @@ export function createJobsRepo(db: Kysely<DB>, dialect: Dialect): JobRepo {
       return Number(res.numUpdatedRows);
     },
 
-    async countQueued() {
-      const row = await db
+    async countQueued(types?: string[]) {
+      let q = db
         .selectFrom('jobs')
         .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('state', '=', 'queued')
-        .executeTakeFirstOrThrow();
+        .where('state', '=', 'queued');
+      if (types) q = q.where('type', 'in', types.length ? types : ['']);
+      const row = await q.executeTakeFirstOrThrow();
       return Number(row.n);
     },
   };

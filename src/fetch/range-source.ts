@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { request, type Dispatcher } from 'undici';
+import { REQUEST_HEADERS, requestFollowingRedirects, singleHeader } from './checked-request.js';
+import { timedOut, toDownloadError, tooLarge, unreachable } from './fetch-errors.js';
+import { parseSourceUrl, type SourceUrlRules } from './parse-source-url.js';
+import { createSafeDispatcher } from './safe-dispatcher.js';
+import type { DownloadLimits, NetworkOverrides } from './types.js';
+
+/** A remote source read in place: ffmpeg reads `localUrl`, and only the bytes it asks for cross the network. */
+export interface RangeSource {
+  /** http://127.0.0.1:<port>/<random token>: answers only ffmpeg's range reads of this one source. */
+  localUrl: string;
+  size: number;
+  /** Bytes fetched from the origin so far. */
+  bytesRead(): number;
+  close(): Promise<void>;
+}
+
+const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+)$/;
+const RANGE = /^bytes=(\d+)-(\d*)$/;
+
+/**
+ * Opens `url` for range reads when its server honours Range and it is at least `minBytes` long;
+ * otherwise returns null (the caller downloads it whole). Every origin request goes through the
+ * same checked dispatcher as downloads, to the final URL of the redirects checked here; ffmpeg
+ * itself only ever talks to the loopback relay, whose path is an unguessable token.
+ */
+export async function openRangeSource(
+  url: string,
+  limits: DownloadLimits,
+  opts: { minBytes: number; signal?: AbortSignal },
+  overrides: NetworkOverrides = {},
+): Promise<RangeSource | null> {
+  const rules: SourceUrlRules = { allowPrivate: limits.allowPrivate, isForbiddenAddress: overrides.isForbiddenAddress };
+  const start = parseSourceUrl(url, rules);
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(timedOut(limits.timeoutMs)), limits.timeoutMs);
+  timer.unref();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
+  const dispatcher = createSafeDispatcher({
+    allowPrivate: limits.allowPrivate,
+    resolveHost: overrides.resolveHost,
+    isForbiddenAddress: overrides.isForbiddenAddress,
+    connectTimeoutMs: Math.min(limits.timeoutMs, 10_000),
+  });
+  const giveUp = async () => {
+    clearTimeout(timer);
+    await dispatcher.destroy().catch(() => {});
+  };
+
+  let origin: URL;
+  let size: number;
+  try {
+    const { response, url: finalUrl } = await requestFollowingRedirects(start, {
+      rules, dispatcher, maxRedirects: limits.maxRedirects, signal, headers: { ...REQUEST_HEADERS, range: 'bytes=0-0' },
+    });
+    const range = CONTENT_RANGE.exec(singleHeader(response.headers['content-range']) ?? '');
+    await response.body.dump();
+    if (response.statusCode !== 206 || !range) {
+      if (response.statusCode >= 400) throw unreachable(`source answered HTTP ${response.statusCode}`);
+      await giveUp();
+      return null;
+    }
+    origin = finalUrl;
+    size = Number(range[3]);
+  } catch (err) {
+    await giveUp();
+    throw toDownloadError(err, deadline.signal, opts.signal);
+  }
+  if (size < opts.minBytes) {
+    await giveUp();
+    return null;
+  }
+
+  let fetched = 0;
+  const token = randomBytes(24).toString('hex');
+  const server = createServer((req, res) => {
+    relay(req, res).catch(() => res.destroy());
+  });
+
+  async function relay(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' || req.url !== `/${token}`) {
+      res.writeHead(404).end();
+      return;
+    }
+    const asked = RANGE.exec(req.headers.range ?? 'bytes=0-');
+    const from = asked ? Number(asked[1]) : 0;
+    const to = asked?.[2] ? Math.min(Number(asked[2]), size - 1) : size - 1;
+    if (from >= size || from > to) {
+      res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+      return;
+    }
+    const upstream: Dispatcher.ResponseData = await request(origin, {
+      method: 'GET', dispatcher, signal, headers: { ...REQUEST_HEADERS, range: `bytes=${from}-${to}` },
+    });
+    if (upstream.statusCode !== 206) {
+      await upstream.body.dump();
+      res.writeHead(502).end();
+      return;
+    }
+    res.writeHead(206, {
+      'content-type': 'application/octet-stream',
+      'accept-ranges': 'bytes',
+      'content-range': `bytes ${from}-${to}/${size}`,
+      'content-length': String(to - from + 1),
+    });
+    upstream.body.on('data', (chunk: Buffer) => {
+      fetched += chunk.length;
+      if (fetched > limits.maxBytes) upstream.body.destroy(tooLarge(limits.maxBytes));
+    });
+    // ffmpeg drops the connection when it seeks: the pipeline then stops the origin read too.
+    await pipeline(upstream.body, res).catch(() => {});
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    localUrl: `http://127.0.0.1:${port}/${token}`,
+    size,
+    bytesRead: () => fetched,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await giveUp();
+    },
+  };
+}
