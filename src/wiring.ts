@@ -47,6 +47,7 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
     timeoutMs: config.downloadTimeoutMs,
     allowPrivate: config.allowPrivateUrls,
     maxRedirects: 5,
+    rangeReadMinBytes: config.rangeReadMinBytes,
   });
   const media = createMediaToolkit({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath });
   const signUrl = (key: string) =>

@@ -49,8 +49,9 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
     await mkdir(deps.workDir, { recursive: true });
     const dir = await mkdtemp(join(deps.workDir, `${c.id}-`));
     const started = Date.now();
+    const remote = c.source.kind === 'url' && !isDataUrl(c.source.ref) ? await deps.fetcher.openRange(c.source.ref, signal) : null;
     try {
-      const src = await bringSource(c, dir, signal);
+      const src = remote ? remote.localUrl : await bringSource(c, dir, signal);
       const probe = await media.probe(src, signal);
       checkWindowInside({ startSec: c.startSec, endSec: c.endSec }, probe.durationSec);
       const clipPath = join(dir, 'clip.mp4');
@@ -81,6 +82,8 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
           frames_sampled: extraction.frameCount,
           portrait_time: Math.round(chosen.frame.timeSec * 1000) / 1000,
           portrait_subject: chosen.face ? 'face' : 'salient',
+          source_read: remote ? 'range' : 'whole',
+          ...(remote ? { source_bytes_read: remote.bytesRead() } : {}),
           processing_ms: Date.now() - started,
         },
         updatedAt: now(),
@@ -93,6 +96,7 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
       if (c.source.kind !== 'task') await blobs.deletePrefix(uploadBlobKey(c.id));
       deps.log?.info({ characterId: c.id, ms: Date.now() - started }, 'character ready');
     } finally {
+      await remote?.close();
       await rm(dir, { recursive: true, force: true });
     }
   }

@@ -7,6 +7,12 @@ export interface SourceFetcher {
   checkUrl(url: string): void;
   /** Brings the source (http(s) or data: URL) to `destPath`, within the limits. */
   fetchToFile(url: string, destPath: string, signal?: AbortSignal): Promise<{ bytes: number }>;
+  /**
+   * A large source whose server honours Range, opened for reading in place: `localUrl` is given
+   * to the media toolkit instead of a file, so only the bytes of the window are fetched. Null when
+   * the source should be downloaded whole.
+   */
+  openRange(url: string, signal?: AbortSignal): Promise<{ localUrl: string; bytesRead(): number; close(): Promise<void> } | null>;
 }
 
 export interface WindowExtraction {

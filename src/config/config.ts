@@ -21,6 +21,7 @@ const schema = z.object({
   SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MAX_SOURCE_BYTES: positiveInt.default(512 * 1024 * 1024),
   DOWNLOAD_TIMEOUT_MS: positiveInt.default(120_000),
+  RANGE_READ_MIN_BYTES: positiveInt.default(32 * 1024 * 1024),
   MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
   MAX_UPLOAD_BYTES: positiveInt.optional(),
   RATE_LIMIT_PER_MINUTE: z.union([z.literal('off'), positiveInt]).default('off'),
@@ -53,6 +54,7 @@ export interface Config {
   signingSecret: string | null;
   maxSourceBytes: number;
   downloadTimeoutMs: number;
+  rangeReadMinBytes: number;
   maxBodyBytes: number;
   maxUploadBytes: number;
   rateLimitPerMinute: number | null;
@@ -116,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signingSecret: e.SIGNING_SECRET ?? null,
     maxSourceBytes: e.MAX_SOURCE_BYTES,
     downloadTimeoutMs: e.DOWNLOAD_TIMEOUT_MS,
+    rangeReadMinBytes: e.RANGE_READ_MIN_BYTES,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxUploadBytes: e.MAX_UPLOAD_BYTES ?? e.MAX_SOURCE_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE === 'off' ? null : e.RATE_LIMIT_PER_MINUTE,

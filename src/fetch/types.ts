@@ -6,6 +6,8 @@ export interface DownloadLimits {
   /** ALLOW_PRIVATE_URLS: let loopback and private ranges through (development, tests). */
   allowPrivate: boolean;
   maxRedirects: number;
+  /** Sources at least this large are read in place with Range requests when the server allows. */
+  rangeReadMinBytes?: number;
 }
 
 export interface DownloadResult {

@@ -20,11 +20,25 @@ export const VIDEO_DEMUXERS: readonly string[] = [
   'apng',
 ];
 
-export function safeInputArgs(): string[] {
-  return ['-protocol_whitelist', 'file', '-format_whitelist', VIDEO_DEMUXERS.join(',')];
+/**
+ * The one network source ffmpeg may read: the service's own loopback relay of a checked remote
+ * source (src/fetch/range-source.ts), so that only the bytes of the window cross the network.
+ */
+const LOOPBACK_RELAY = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[0-9a-f]{48}$/;
+
+export const isLoopbackRelay = (src: string) => LOOPBACK_RELAY.test(src);
+
+export function safeInputArgs(src?: string): string[] {
+  const protocols = src && isLoopbackRelay(src) ? 'http,tcp' : 'file';
+  return ['-protocol_whitelist', protocols, '-format_whitelist', VIDEO_DEMUXERS.join(',')];
 }
 
 /** A local path as an ffmpeg URL: `file:` so a name like `http:x` or `a|b` is never read as a protocol. */
 export function fileUrl(path: string): string {
   return `file:${path}`;
+}
+
+/** The ffmpeg input URL of a source: a local file, or the loopback relay as it is. */
+export function sourceUrl(src: string): string {
+  return isLoopbackRelay(src) ? src : fileUrl(src);
 }

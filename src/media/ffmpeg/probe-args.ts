@@ -1,8 +1,8 @@
-import { fileUrl, safeInputArgs } from './input-args.js';
+import { safeInputArgs, sourceUrl } from './input-args.js';
 
 /** ffprobe: the format and every stream, as JSON. */
 export function buildProbeArgs(path: string): string[] {
-  return ['-v', 'error', ...safeInputArgs(), '-print_format', 'json', '-show_format', '-show_streams', fileUrl(path)];
+  return ['-v', 'error', ...safeInputArgs(path), '-print_format', 'json', '-show_format', '-show_streams', sourceUrl(path)];
 }
 
 /**
@@ -13,10 +13,10 @@ export function buildProbeArgs(path: string): string[] {
 export function buildDurationScanArgs(path: string, streamIndex: number): string[] {
   return [
     '-v', 'error',
-    ...safeInputArgs(),
+    ...safeInputArgs(path),
     '-select_streams', String(streamIndex),
     '-show_entries', 'packet=pts_time,duration_time',
     '-print_format', 'csv=p=0',
-    fileUrl(path),
+    sourceUrl(path),
   ];
 }

@@ -1,4 +1,4 @@
-import { fileUrl, safeInputArgs } from './input-args.js';
+import { fileUrl, safeInputArgs, sourceUrl } from './input-args.js';
 import { clipSizeFor, frameSizeFor, type Size } from './scale.js';
 
 /** Everything the one ffmpeg run of a window needs, decided before it starts. */
@@ -68,8 +68,8 @@ export function buildWindowArgs(srcPath: string, clipPath: string, plan: WindowP
     // the window.
     '-ss', num(plan.startSec),
     '-t', num(plan.durationSec),
-    ...safeInputArgs(),
-    '-i', fileUrl(srcPath),
+    ...safeInputArgs(srcPath),
+    '-i', sourceUrl(srcPath),
     '-filter_complex', buildWindowFilterGraph(plan),
     // Output 1: the clip.
     '-map', '[clip]',
