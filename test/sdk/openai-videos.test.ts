@@ -159,6 +159,20 @@ describe('the official openai SDK against sora-characters', () => {
     await expect(alice.videos.retrieve('video_00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404 });
   });
 
+  it('the README script (examples/sdk-flow.mjs) runs end to end with only the SDK', async () => {
+    const { port } = h.app.server.address() as AddressInfo;
+    const cwd = await mkdtemp(join(tmpdir(), 'sc-example-'));
+    const { stdout } = await exec(process.execPath, [join(process.cwd(), 'examples/sdk-flow.mjs'), faceVideo], {
+      cwd, env: { ...process.env, SORA_CHARACTERS_URL: `http://127.0.0.1:${port}`, OPENAI_API_KEY: 'sk-alice-test-key' },
+    });
+    expect(stdout).toMatch(/character ch_[0-9a-f]{32} is @/);
+    expect(stdout).toContain('saved video.mp4 and thumbnail.webp');
+    const made = JSON.parse(stdout.slice(stdout.indexOf('{')));
+    expect(made).toMatchObject({ status: 'ready', source: { type: 'task' } });
+    expect(made.id).toMatch(/^ch_/);
+    expect((await probe(join(cwd, 'video.mp4'))).width).toBe(720);
+  });
+
   it('deletes a video and its assets', async () => {
     const del = await alice.videos.delete(videoId);
     expect(del).toEqual({ id: videoId, object: 'video.deleted', deleted: true });
