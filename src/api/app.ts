@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -35,11 +35,13 @@ export interface AppDeps {
 
 /** The HTTP face of the service: routes call services, nothing else. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const isInstance = typeof (deps.logger as { child?: unknown } | undefined)?.child === 'function';
   const app = Fastify({
-    logger: deps.logger ?? { level: deps.settings.logLevel },
+    ...(isInstance ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: deps.logger ?? { level: deps.settings.logLevel } }),
     bodyLimit: deps.settings.maxBodyBytes,
+    // One log line per request is noise at info level and costs the read paths; debug brings it back.
+    logController: new LogController({ disableRequestLogging: deps.settings.logLevel !== 'debug' && deps.settings.logLevel !== 'trace' }),
     trustProxy: true,
-    disableRequestLogging: deps.settings.logLevel !== 'debug' && deps.settings.logLevel !== 'trace',
   });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; answers are serialized as they are, without a second validation pass.

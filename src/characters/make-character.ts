@@ -8,7 +8,7 @@ import type { BlobStore } from '../storage/types.js';
 import type { CharacterRecord, Store } from '../store/types.js';
 import { characterBlobPrefix, isDataUrl, uploadBlobKey } from './character-service.js';
 import type { CharacterEvents } from './events.js';
-import type { MediaToolkit, SourceFetcher } from './ports.js';
+import type { MediaToolkit, RangeRead, SourceFetcher } from './ports.js';
 import { checkWindowInside } from './timestamps.js';
 
 export interface MakeCharacterDeps {
@@ -33,25 +33,25 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
   const { store, blobs, media, events } = deps;
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
 
-  async function bringSource(c: CharacterRecord, dir: string, signal: AbortSignal): Promise<string> {
+  /** The source as a local file, or (large remote sources) as a range read in place. */
+  async function bringSource(c: CharacterRecord, dir: string, signal: AbortSignal): Promise<{ path: string } | { range: RangeRead }> {
     const dest = join(dir, 'source');
-    if (c.source.kind === 'url' && !isDataUrl(c.source.ref)) {
-      await deps.fetcher.fetchToFile(c.source.ref, dest, signal);
-      return dest;
-    }
+    if (c.source.kind === 'url' && !isDataUrl(c.source.ref)) return deps.fetcher.fetchOrOpen(c.source.ref, dest, signal);
     const key = c.source.kind !== 'task' ? uploadBlobKey(c.id) : (await store.tasks.get(c.source.ref))?.videoKey;
     if (!key) throw new AppError('task_not_found', `video task ${c.source.ref} no longer exists`);
     await pipeline(await blobs.read(key), createWriteStream(dest), { signal });
-    return dest;
+    return { path: dest };
   }
 
   async function make(c: CharacterRecord, signal: AbortSignal): Promise<void> {
     await mkdir(deps.workDir, { recursive: true });
     const dir = await mkdtemp(join(deps.workDir, `${c.id}-`));
     const started = Date.now();
-    const remote = c.source.kind === 'url' && !isDataUrl(c.source.ref) ? await deps.fetcher.openRange(c.source.ref, signal) : null;
+    let remote: RangeRead | null = null;
     try {
-      const src = remote ? remote.localUrl : await bringSource(c, dir, signal);
+      const source = await bringSource(c, dir, signal);
+      remote = 'range' in source ? source.range : null;
+      const src = 'range' in source ? source.range.localUrl : source.path;
       const probe = await media.probe(src, signal);
       checkWindowInside({ startSec: c.startSec, endSec: c.endSec }, probe.durationSec);
       const clipPath = join(dir, 'clip.mp4');

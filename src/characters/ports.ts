@@ -8,11 +8,17 @@ export interface SourceFetcher {
   /** Brings the source (http(s) or data: URL) to `destPath`, within the limits. */
   fetchToFile(url: string, destPath: string, signal?: AbortSignal): Promise<{ bytes: number }>;
   /**
-   * A large source whose server honours Range, opened for reading in place: `localUrl` is given
-   * to the media toolkit instead of a file, so only the bytes of the window are fetched. Null when
-   * the source should be downloaded whole.
+   * Downloads the source to `destPath`, or, for a large source whose server honours Range, opens
+   * it for reading in place: `range.localUrl` is given to the media toolkit instead of a file,
+   * so only the bytes of the window are fetched.
    */
-  openRange(url: string, signal?: AbortSignal): Promise<{ localUrl: string; bytesRead(): number; close(): Promise<void> } | null>;
+  fetchOrOpen(url: string, destPath: string, signal?: AbortSignal): Promise<{ path: string } | { range: RangeRead }>;
+}
+
+export interface RangeRead {
+  localUrl: string;
+  bytesRead(): number;
+  close(): Promise<void>;
 }
 
 export interface WindowExtraction {

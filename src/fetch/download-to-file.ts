@@ -18,6 +18,7 @@ export async function downloadToFile(
   limits: DownloadLimits,
   signal?: AbortSignal,
   overrides: NetworkOverrides = {},
+  opts: { divertRangeableFrom?: number } = {},
 ): Promise<DownloadResult> {
   const rules: SourceUrlRules = { allowPrivate: limits.allowPrivate, isForbiddenAddress: overrides.isForbiddenAddress };
   const current = parseSourceUrl(url, rules);
@@ -47,6 +48,13 @@ export async function downloadToFile(
       // Destroying an undici body emits an AbortError: without a listener it would crash the process.
       response.body.on('error', () => {}).destroy();
       throw tooLarge(limits.maxBytes);
+    }
+
+    // A large source whose server takes ranges is better read in place: stop here and say so.
+    const ranges = singleHeader(response.headers['accept-ranges'])?.toLowerCase() === 'bytes';
+    if (opts.divertRangeableFrom !== undefined && ranges && Number.isFinite(declared) && declared >= opts.divertRangeableFrom) {
+      response.body.on('error', () => {}).destroy();
+      return { bytes: 0, contentType: singleHeader(response.headers['content-type']), finalUrl: finalUrl.href, diverted: true };
     }
 
     const bytes = await streamToFile(response.body, destPath, limits.maxBytes, abortSignal);

@@ -1,4 +1,5 @@
 import { checkDataUrl } from './data-url.js';
+import { downloadToFile } from './download-to-file.js';
 import { fetchSource, isDataUrl } from './fetch-source.js';
 import { parseSourceUrl } from './parse-source-url.js';
 import { openRangeSource, type RangeSource } from './range-source.js';
@@ -12,8 +13,11 @@ export interface SourceFetcher {
   checkUrl(url: string): void;
   /** Brings the source onto `destPath` within the limits; leaves nothing there on failure. */
   fetchToFile(url: string, destPath: string, signal?: AbortSignal): Promise<DownloadResult>;
-  /** A large http(s) source whose server honours Range, opened for reading in place; else null. */
-  openRange(url: string, signal?: AbortSignal): Promise<RangeSource | null>;
+  /**
+   * Downloads the source to `destPath`, unless it is a large http(s) source whose server honours
+   * Range: that one is opened for reading in place instead (no second download of the head).
+   */
+  fetchOrOpen(url: string, destPath: string, signal?: AbortSignal): Promise<{ path: string } | { range: RangeSource }>;
 }
 
 export function createSourceFetcher(limits: DownloadLimits, overrides: NetworkOverrides = {}): SourceFetcher {
@@ -23,7 +27,19 @@ export function createSourceFetcher(limits: DownloadLimits, overrides: NetworkOv
       else parseSourceUrl(url, { allowPrivate: limits.allowPrivate, isForbiddenAddress: overrides.isForbiddenAddress });
     },
     fetchToFile: (url, destPath, signal) => fetchSource(url, destPath, limits, signal, overrides),
-    openRange: (url, signal) =>
-      isDataUrl(url) ? Promise.resolve(null) : openRangeSource(url, limits, { minBytes: limits.rangeReadMinBytes ?? RANGE_READ_MIN_BYTES, signal }, overrides),
+    async fetchOrOpen(url, destPath, signal) {
+      if (isDataUrl(url)) {
+        await fetchSource(url, destPath, limits, signal, overrides);
+        return { path: destPath };
+      }
+      const minBytes = limits.rangeReadMinBytes ?? RANGE_READ_MIN_BYTES;
+      const first = await downloadToFile(url, destPath, limits, signal, overrides, { divertRangeableFrom: minBytes });
+      if (!first.diverted) return { path: destPath };
+      const range = await openRangeSource(first.finalUrl, limits, { minBytes, signal }, overrides);
+      if (range) return { range };
+      // It advertised ranges but did not honour them: download it whole after all.
+      await downloadToFile(url, destPath, limits, signal, overrides);
+      return { path: destPath };
+    },
   };
 }

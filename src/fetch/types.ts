@@ -14,6 +14,8 @@ export interface DownloadResult {
   bytes: number;
   contentType: string | null;
   finalUrl: string;
+  /** Nothing was written: the source is large and its server takes ranges (see divertRangeableFrom). */
+  diverted?: boolean;
 }
 
 export interface ResolvedAddress {

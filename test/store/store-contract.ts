@@ -138,7 +138,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await expect(store.keys.insert(makeKey({ owner: k.owner }))).rejects.toThrow();
       });
 
-      it('revokes by id and by name; keeps the first revocation time; unknown is false', async () => {
+      it('revokes by id and by name; keeps the first revocation time; unknown or already revoked is false', async () => {
         const byId = makeKey();
         const byName = makeKey();
         await store.keys.insert(byId);
@@ -147,7 +147,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await store.keys.findByHash(byId.hash))!.revokedAt).toBe(1_700_000_100);
         expect(await store.keys.revoke(byName.name, 1_700_000_200)).toBe(true);
         expect((await store.keys.findByOwner(byName.owner))!.revokedAt).toBe(1_700_000_200);
-        expect(await store.keys.revoke(byId.id, 1_700_000_300)).toBe(true);
+        expect(await store.keys.revoke(byId.id, 1_700_000_300)).toBe(false);
         expect((await store.keys.findByHash(byId.hash))!.revokedAt).toBe(1_700_000_100);
         expect(await store.keys.revoke(`key_${hex(12)}`, 1)).toBe(false);
       });

@@ -17,6 +17,10 @@ export async function startFileServer(files: Record<string, { path: string; type
     const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     if (m) {
       const start = Number(m[1]);
+      if (start >= size) {
+        res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+        return;
+      }
       const end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
       res.writeHead(206, { 'content-type': f.type, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}`, 'accept-ranges': 'bytes' });
       createReadStream(f.path, { start, end }).pipe(res);

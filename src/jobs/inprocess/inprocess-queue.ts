@@ -75,6 +75,7 @@ export function createInProcessQueue(jobs: JobRepo, opts: InProcessQueueOptions)
         return null;
       });
       if (!job) {
+        if (stopped) break;
         await new Promise<void>((r) => {
           wake = r;
           setTimeout(nudge, pollMs).unref();

@@ -36,19 +36,13 @@ export function createApiKeysRepo(db: Kysely<DB>): ApiKeyRepo {
     },
 
     async revoke(idOrName, at) {
-      const match = await db
-        .selectFrom('api_keys')
-        .select('id')
-        .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
-        .execute();
-      if (match.length === 0) return false;
-      await db
+      const result = await db
         .updateTable('api_keys')
         .set({ revoked_at: at })
         .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
         .where('revoked_at', 'is', null)
-        .execute();
-      return true;
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
   };
 }

@@ -11,7 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const MAIN = join(ROOT, 'dist', 'main.js');
+/** The entry `npm start` runs. SC_E2E_MAIN points the suites at another build of it (diagnosis only). */
+export const MAIN = process.env.SC_E2E_MAIN ? resolve(process.env.SC_E2E_MAIN) : join(ROOT, 'dist', 'main.js');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** Static keys every e2e server accepts (besides stored ones). */
@@ -266,6 +267,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
     if (ended) {
       live.delete(server);
       const r = await exited;
+      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
       throw new Error(`the server exited before answering /healthz (code ${r.code}, signal ${r.signal})\n${output()}`);
     }
     try {
@@ -277,6 +279,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
     }
     if (Date.now() > deadline) {
       await server.kill();
+      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
       throw new Error(`the server did not answer /healthz within ${opts.readyTimeoutMs ?? 60_000} ms\n${output()}`);
     }
     await sleep(100);
@@ -292,6 +295,9 @@ export async function killAll(): Promise<void> {
 /** Removes a temp folder. */
 export const removeDir = (dir: string | undefined) => (dir ? rm(dir, { recursive: true, force: true }) : Promise.resolve());
 
+/** Thrown by a waitFor probe to stop waiting at once (the awaited state can no longer come). */
+export class StopWaiting extends Error {}
+
 /** Polls `probe` until it returns a value other than undefined, or fails with `what` after `timeoutMs`. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -301,6 +307,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       const v = await probe();
       if (v !== undefined) return v;
     } catch (e) {
+      if (e instanceof StopWaiting) throw e;
       last = e;
     }
     if (Date.now() > deadline) {
