@@ -13,7 +13,8 @@ export function createMediaToolkit(opts: { ffmpegPath: string; ffprobePath: stri
     probe: (path, signal) => probeMedia(path, { signal, ffprobePath: opts.ffprobePath }),
     extractWindow: (src, probe, o, onFrame, signal) =>
       extractWindow(src, probe, { ...o, ffmpegPath: opts.ffmpegPath, ffprobePath: opts.ffprobePath }, onFrame, signal),
-    newFrameChooser: () => createFrameChooser({ detector, scoreSharpness }),
+    // About 7 detections for a 2 s window: a face on screen for a third of a second is still found.
+    newFrameChooser: () => createFrameChooser({ detector, scoreSharpness, minDetectIntervalSec: 0.3 }),
     cutPortrait: (frame, face) => cutPortrait(frame, face),
   };
 }

@@ -3,7 +3,6 @@ import { defaultBinaries } from './ffmpeg/binaries.js';
 import { runToolStreaming } from './ffmpeg/run.js';
 import { isMediaToolError } from './ffmpeg/tool-error.js';
 import { buildWindowArgs, planWindow, type WindowPlan } from './ffmpeg/window-args.js';
-import { probeMedia } from './probe.js';
 import type { ProbeResult, RgbFrame } from './types.js';
 import { FrameAssembler } from './window-frames.js';
 
@@ -69,11 +68,9 @@ export async function extractWindow(
     throw windowFailure(e);
   }
 
-  const clip = await probeMedia(opts.clipPath, { signal, ffprobePath: opts.ffprobePath ?? bins.ffprobe }).catch((e) => {
-    throw new AppError('internal_error', 'The clip could not be read back.', { cause: e });
-  });
+  // The clip's facts follow from the plan: reading it back would cost a second ffprobe per character.
   return {
-    clip: { width: clip.displayWidth, height: clip.displayHeight, durationSec: clip.durationSec, hasAudio: clip.hasAudio },
+    clip: { width: plan.clip.width, height: plan.clip.height, durationSec: plan.durationSec, hasAudio: probe.hasAudio },
     frameCount,
   };
 }

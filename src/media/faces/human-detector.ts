@@ -248,7 +248,7 @@ export function createHumanFaceDetector(options: HumanDetectorOptions = {}): Fac
 }
 
 /** Side of the square picture blazeface is given (its model input is 256x256). */
-const DETECT_SIDE = 512;
+const DETECT_SIDE = 256;
 
 interface Letterboxed {
   data: Buffer;
