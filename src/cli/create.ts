@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import { isAppError } from '../errors.js';
 import type { Principal } from '../keys/key-service.js';
 import { createRuntime, type Runtime } from '../wiring.js';
+import { cliLogger } from './cli-logger.js';
 
 export interface CreateFlags {
   file?: string;
@@ -38,7 +39,7 @@ export async function createCharacterFromCli(config: Config, flags: CreateFlags)
     return 1;
   }
   // Another process (a running `serve`) may share this store: only jobs it lost long ago are taken back.
-  const rt = await createRuntime(config, { queueExclusive: false });
+  const rt = await createRuntime(config, { queueExclusive: false, logger: cliLogger(config.logLevel) });
   try {
     const principal = await cliPrincipal(rt, flags.key);
     let upload;

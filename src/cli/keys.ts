@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
 import { createRuntime } from '../wiring.js';
+import { cliLogger } from './cli-logger.js';
 
 /** `sora-characters keys create|list|revoke`. */
 export async function keysCommand(config: Config, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  const rt = await createRuntime(config);
+  const rt = await createRuntime(config, { logger: cliLogger(config.logLevel) });
   try {
     if (sub === 'create') {
       const { values } = parseArgs({ args: rest, options: { name: { type: 'string' } } });

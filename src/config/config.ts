@@ -22,7 +22,7 @@ const schema = z.object({
   MAX_SOURCE_BYTES: positiveInt.default(512 * 1024 * 1024),
   DOWNLOAD_TIMEOUT_MS: positiveInt.default(120_000),
   RANGE_READ_MIN_BYTES: positiveInt.default(32 * 1024 * 1024),
-  MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
+  MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
   MAX_UPLOAD_BYTES: positiveInt.optional(),
   RATE_LIMIT_PER_MINUTE: z.union([z.literal('off'), positiveInt]).default('off'),
   PROFILE_PAGES: z.enum(['all', 'public', 'off']).default('all'),

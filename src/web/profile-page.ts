@@ -14,7 +14,7 @@ h1{margin:16px 0 4px;font-size:26px}
 button{border:0;border-radius:999px;padding:6px 14px;background:#3b82f6;color:#fff;cursor:pointer;font:inherit}
 video{width:100%;border-radius:12px;background:#000;margin-top:8px}
 .note{color:#a0a4ad;font-size:14px}
-.badge{display:inline-block;font-size:12px;padding:2px 10px;border-radius:999px;background:#3a2f1b;color:#f5c26b;margin-bottom:8px}
+.badge{display:table;margin:0 auto 12px;font-size:12px;padding:2px 10px;border-radius:999px;background:#3a2f1b;color:#f5c26b}
 `;
 
 function page(title: string, body: string, opts: { noindex: boolean }): string {
