@@ -114,6 +114,7 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } =
     blobs: rt.blobs,
     signingSecret: rt.signingSecret,
     readiness: rt.readiness,
+    queueDepth: () => rt.queue.depth(),
     settings: c,
     logger: opts.logger ?? rt.log,
     videos: {

@@ -9,6 +9,7 @@ import type { KeyService } from '../keys/key-service.js';
 import type { BlobStore } from '../storage/types.js';
 import { authHook } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
+import { metricsRoutes } from './metrics.js';
 import { characterRoutes } from './routes/characters.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
@@ -21,6 +22,7 @@ export interface AppDeps {
   blobs: BlobStore;
   signingSecret: string;
   readiness: ReadinessChecks;
+  queueDepth: () => Promise<number>;
   settings: {
     publicUrl: string;
     maxBodyBytes: number;
@@ -67,6 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  // Hooks must reach every route: registered without encapsulation.
+  await metricsRoutes({ queueDepth: deps.queueDepth })(app);
   await app.register(healthRoutes(deps.readiness));
   await app.register(profileRoutes(deps.characters, deps.settings.profilePages));
   await app.register(fileRoutes(deps.blobs, deps.signingSecret));

@@ -245,6 +245,10 @@ describe('characters end to end', () => {
     expect(doc.openapi).toMatch(/^3\.1/);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/sora/v1/characters', '/sora/v1/characters/{id}']));
     expect(doc.paths['/sora/v1/characters'].post.requestBody).toBeDefined();
+    const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toMatch(/sora_characters_http_requests_total\{method="POST",route="\/sora\/v1\/characters",status="200"\} \d+/);
+    expect(metrics.body).toMatch(/sora_characters_queue_depth \d+/);
     const docs = await h.app.inject({ method: 'GET', url: '/docs/' });
     expect([200, 302]).toContain(docs.statusCode);
   });

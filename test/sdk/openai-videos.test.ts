@@ -150,6 +150,22 @@ describe('the official openai SDK against sora-characters', () => {
     await pollDone(bob, ok.id);
   });
 
+  it('input_reference: an uploaded image (multipart) or {image_url} (JSON); not an image is 422', async () => {
+    const png = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#c04020' } }).png().toBuffer();
+    const up = await alice.videos.create({ prompt: 'from a picture', input_reference: await toFile(png, 'ref.png', { type: 'image/png' }) });
+    expect((await pollDone(alice, up.id)).status).toBe('completed');
+    const json = await h.app.inject({
+      method: 'POST', url: '/v1/videos', headers: h.alice,
+      payload: { prompt: 'from a data URL', input_reference: { image_url: `data:image/png;base64,${png.toString('base64')}` } },
+    });
+    expect(json.statusCode, json.body).toBe(200);
+    expect((await pollDone(alice, json.json().id)).status).toBe('completed');
+    const notImage = alice.videos.create({ prompt: 'x', input_reference: await toFile(Buffer.from('<html></html>'), 'x.png', { type: 'image/png' }) });
+    await expect(notImage).rejects.toMatchObject({ status: 422, code: 'unsupported_media' });
+    const empty = await h.app.inject({ method: 'GET', url: '/v1/videos?limit=0', headers: h.alice });
+    expect(empty.json()).toMatchObject({ object: 'list', data: [], has_more: false });
+  });
+
   it('validation answers 400 with param', async () => {
     await expect(alice.videos.create({ prompt: '' })).rejects.toMatchObject({ status: 400, param: 'prompt' });
     await expect(alice.videos.create({ prompt: 'x', seconds: '5' as never })).rejects.toMatchObject({ status: 400, param: 'seconds' });

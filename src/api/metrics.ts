@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** GET /metrics (Prometheus): process metrics, requests by route and status, and the queue's depth. */
+export function metricsRoutes(opts: { queueDepth: () => Promise<number> }) {
+  return async (app: FastifyInstance) => {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'sora_characters_' });
+    const requests = new Counter({
+      name: 'sora_characters_http_requests_total',
+      help: 'HTTP requests by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    });
+    const duration = new Histogram({
+      name: 'sora_characters_http_request_duration_seconds',
+      help: 'HTTP request duration by route',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 120],
+      registers: [registry],
+    });
+    new Gauge({
+      name: 'sora_characters_queue_depth',
+      help: 'Jobs waiting to run',
+      registers: [registry],
+      async collect() {
+        this.set(await opts.queueDepth());
+      },
+    });
+
+    // Registered on the root instance so every route is counted, by its pattern (not its URL).
+    app.addHook('onResponse', async (req, reply) => {
+      const route = req.routeOptions.url ?? 'unmatched';
+      requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+      duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    });
+    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) =>
+      reply.type(registry.contentType).send(await registry.metrics()),
+    );
+  };
+}
