@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { CharacterService } from '../../characters/character-service.js';
 import { AppError } from '../../errors.js';
-import { parseRange } from '../../storage/serve-range.js';
 import { toSdkCharacter, type VideoService } from '../../videos/video-service.js';
 import { readMultipartForm, type ParsedForm } from '../multipart-form.js';
+import { sendBlob } from '../send-blob.js';
 import { errorResponses } from '../schemas/common.js';
 import { CharacterParams } from '../schemas/characters.js';
 import {
@@ -38,19 +38,6 @@ async function readBody(req: FastifyRequest, deps: VideoRouteDeps): Promise<{ fi
     throw new AppError('invalid_parameter', 'send a JSON object or multipart/form-data');
   }
   return { fields: req.body as Record<string, unknown>, form: null };
-}
-
-async function sendBlob(reply: FastifyReply, req: FastifyRequest, videos: VideoService, key: string, type: string) {
-  const meta = await videos.stat(key);
-  if (!meta) throw new AppError('not_found', 'this video asset no longer exists');
-  reply.header('accept-ranges', 'bytes').header('content-type', type);
-  const range = parseRange(req.headers.range, meta.size);
-  if (range === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${meta.size}`).send();
-  if (range) {
-    reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${meta.size}`).header('content-length', String(range.end - range.start + 1));
-    return reply.send(await videos.read(key, range));
-  }
-  return reply.header('content-length', String(meta.size)).send(await videos.read(key));
 }
 
 export function videoRoutes(deps: VideoRouteDeps) {
@@ -128,7 +115,7 @@ export function videoRoutes(deps: VideoRouteDeps) {
       schema: { tags, summary: 'Download the video, its thumbnail or its spritesheet', params: VideoParams, querystring: ContentQuery, response: { ...errorResponses(401, 404, 409) } },
     }, async (req, reply) => {
       const { key, type } = await videos.content(req.principal, req.params.id, req.query.variant);
-      return sendBlob(reply, req, videos, key, type);
+      return sendBlob(req, reply, videos, key, type);
     });
 
     r.post('/v1/videos/:id/remix', {
