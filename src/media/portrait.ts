@@ -45,7 +45,7 @@ export async function cutPortrait(frame: RgbFrame, box: FaceBox | null, options:
   return sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } })
     .extract({ left: region.x, top: region.y, width: region.width, height: region.height })
     .resize(PORTRAIT_SIZE, PORTRAIT_SIZE, { fit: 'fill', kernel: 'lanczos3' })
-    .webp({ quality: options.quality ?? 82 })
+    .webp({ quality: options.quality ?? 82, effort: 2 })
     .toBuffer();
 }
 

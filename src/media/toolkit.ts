@@ -13,8 +13,9 @@ export function createMediaToolkit(opts: { ffmpegPath: string; ffprobePath: stri
     probe: (path, signal) => probeMedia(path, { signal, ffprobePath: opts.ffprobePath }),
     extractWindow: (src, probe, o, onFrame, signal) =>
       extractWindow(src, probe, { ...o, ffmpegPath: opts.ffmpegPath, ffprobePath: opts.ffprobePath }, onFrame, signal),
-    // About 7 detections for a 2 s window: a face on screen for a third of a second is still found.
-    newFrameChooser: () => createFrameChooser({ detector, scoreSharpness, minDetectIntervalSec: 0.3 }),
+    // Five detections for a 2 s window: after the encode, detection is the costliest step (about
+    // 40 ms each on the main thread). A face on screen for half a second is still found.
+    newFrameChooser: () => createFrameChooser({ detector, scoreSharpness, minDetectIntervalSec: 0.5 }),
     cutPortrait: (frame, face) => cutPortrait(frame, face),
   };
 }

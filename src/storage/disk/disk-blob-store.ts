@@ -41,6 +41,13 @@ export function createDiskBlobStore(rootDir: string): BlobStore {
       throw err;
     }));
 
+  // Content types by key, so that serving a file reads no sidecar after the first time.
+  const types = new Map<string, string>();
+  const remember = (key: string, type: string) => {
+    if (types.size >= 50_000) types.clear();
+    types.set(key, type);
+  };
+
   /** Moves finished temp files into place: sidecar first, then the blob. */
   async function publish(key: string, tmpBlob: string, contentType: string): Promise<void> {
     const tmpMeta = `${tmpBlob}.meta`;
@@ -48,6 +55,7 @@ export function createDiskBlobStore(rootDir: string): BlobStore {
       await writeDurably(tmpMeta, Buffer.from(JSON.stringify({ contentType })));
       await renameIntoPlace(tmpMeta, metaPath(key));
       await renameIntoPlace(tmpBlob, blobPath(key));
+      remember(key, contentType);
     } finally {
       await Promise.all([unlink(tmpMeta).catch(() => {}), unlink(tmpBlob).catch(() => {})]);
     }
@@ -94,7 +102,12 @@ export function createDiskBlobStore(rootDir: string): BlobStore {
         if (isMissing(err)) return null;
         throw err;
       }
-      return { size, contentType: (await readContentType(metaPath(key))) ?? contentTypeForKey(key) };
+      let contentType = types.get(key);
+      if (!contentType) {
+        contentType = (await readContentType(metaPath(key))) ?? contentTypeForKey(key);
+        remember(key, contentType);
+      }
+      return { size, contentType };
     },
 
     async read(key, range) {
@@ -117,6 +130,7 @@ export function createDiskBlobStore(rootDir: string): BlobStore {
 
     async deletePrefix(prefix) {
       assertValidBlobPrefix(prefix);
+      for (const key of types.keys()) if (key.startsWith(prefix)) types.delete(key);
       if (prefix.endsWith('/')) {
         const folder = prefix.slice(0, -1);
         await rm(blobPath(folder), { recursive: true, force: true });
