@@ -1,0 +1,117 @@
+/**
+ * `npm run bench [-- --quick]`: the performance figures of issue #4 (see docs/performance.md).
+ * Generates its inputs with ffmpeg, starts the service as `npm start` does on loopback on the
+ * embedded defaults, measures, prints a table and writes bench/results/latest.json; a full run
+ * also rewrites the table in docs/performance.md. Exits 0 when it ran to the end, whatever the
+ * figures say; non-zero when something crashed.
+ */
+import { createLatency } from './create-latency.js';
+import { memory } from './memory.js';
+import { portraitStage } from './portrait-stage.js';
+import { readPaths } from './read-paths.js';
+import { sourceLength } from './source-length.js';
+import { stages } from './stages.js';
+import { throughput } from './throughput.js';
+import type { BenchConfig, BenchContext } from './support/context.js';
+import type { Section } from './support/figures.js';
+import { startFileServer } from './support/file-server.js';
+import { closeHttp } from './support/http.js';
+import { prepareInputs } from './support/inputs.js';
+import { describeMachine, RESULTS, textTable, writeDoc, writeJson } from './support/report.js';
+import { buildService, killAllChildren, startService } from './support/service.js';
+
+const quick = process.argv.includes('--quick');
+
+const cfg: BenchConfig = quick
+  ? {
+      quick,
+      latencyRounds: 2,
+      reps: 1,
+      throughputLevels: [1, 2, 8],
+      batchSize: (c) => Math.max(c, 2),
+      bigBytes: 50e6,
+      readRequests: 200,
+      readConcurrency: 16,
+      portraitFrames: 4,
+    }
+  : {
+      quick,
+      latencyRounds: 10,
+      reps: 5,
+      throughputLevels: [1, 2, 8],
+      batchSize: (c) => Math.max(2 * c, 4),
+      bigBytes: 500e6,
+      readRequests: 10000,
+      readConcurrency: 16,
+      portraitFrames: 16,
+    };
+
+const startedAt = Date.now();
+const log = (line: string) => {
+  const t = ((Date.now() - startedAt) / 1000).toFixed(0).padStart(4);
+  process.stderr.write(`[bench ${t}s] ${line}\n`);
+};
+
+async function main(): Promise<void> {
+  const machine = await describeMachine();
+  log(`${quick ? 'quick' : 'full'} run on ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB, Node ${machine.node}, ${machine.ffmpeg}`);
+  log('building the service (tsc -p tsconfig.build.json) and preparing the inputs');
+  const [, inputs] = await Promise.all([buildService(), prepareInputs({ bigBytes: cfg.bigBytes, log })]);
+  const origin = await startFileServer({
+    short: { path: inputs.short, ranges: true },
+    long: { path: inputs.long, ranges: true },
+    big: { path: inputs.big, ranges: false },
+  });
+  const sections: Section[] = [];
+  try {
+    const service = await startService();
+    const ctx: BenchContext = { cfg, inputs, origin, service, log };
+    try {
+      log('1. create latency vs floor');
+      sections.push(await createLatency(ctx));
+      log('2. source length');
+      sections.push(await sourceLength(ctx));
+      log('3. throughput');
+      sections.push(await throughput(ctx));
+      log('5. read paths');
+      sections.push(await readPaths(ctx));
+    } catch (e) {
+      process.stderr.write(`--- service output ---\n${service.output().slice(-8000)}\n`);
+      throw e;
+    } finally {
+      await service.stop();
+    }
+    log('4. memory (fresh service)');
+    sections.push(await memory(ctx));
+    log('6. portrait stage');
+    sections.push(await portraitStage(ctx));
+    log('7. stage breakdown (information)');
+    sections.push(await stages(ctx));
+  } finally {
+    await origin.close();
+    await closeHttp();
+  }
+
+  const order = ['create_latency', 'source_length', 'throughput', 'memory', 'read_paths', 'portrait_stage', 'stages'];
+  sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+  const durationSec = (Date.now() - startedAt) / 1000;
+  const date = new Date().toISOString();
+  process.stdout.write(`\n${textTable(sections)}\n\n`);
+  const failing = sections.flatMap((s) => s.figures.filter((f) => f.pass === false).map((f) => f.key));
+  await writeJson(RESULTS, { date, mode: quick ? 'quick' : 'full', durationSec, machine, config: { ...cfg, batchSize: Object.fromEntries(cfg.throughputLevels.map((c) => [c, cfg.batchSize(c)])) }, failing, sections });
+  log(`results in ${RESULTS}`);
+  if (!quick) {
+    await writeDoc(sections, machine, { date, durationSec, mode: 'full' });
+    log('table written to docs/performance.md');
+  }
+  log(`done in ${durationSec.toFixed(0)} s; ${failing.length ? `targets missed: ${failing.join(', ')}` : 'every target met'}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    killAllChildren();
+    process.stderr.write(`bench crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
