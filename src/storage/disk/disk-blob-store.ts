@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { AppError } from '../../errors.js';
 import { assertValidBlobKey, assertValidBlobPrefix } from '../blob-key.js';
 import { contentTypeForKey } from '../content-type-by-extension.js';
@@ -22,6 +22,8 @@ import type { BlobStore } from '../types.js';
  * new one, never half of one (an open read keeps the inode it opened). The sidecar is renamed
  * before the blob, so once a blob is visible its type is known.
  */
+const SMALL_BLOB_BYTES = 256 * 1024;
+
 export function createDiskBlobStore(rootDir: string): BlobStore {
   const root = path.resolve(rootDir);
   const blobsDir = path.join(root, 'blobs');
@@ -116,13 +118,24 @@ export function createDiskBlobStore(rootDir: string): BlobStore {
         throw new RangeError(`invalid byte range ${JSON.stringify(range)}`);
       }
       let handle;
+      let size: number;
       try {
         handle = await open(blobPath(key), 'r');
-        if (!(await handle.stat()).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+        const st = await handle.stat();
+        if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+        size = st.size;
       } catch (err) {
         await handle?.close();
         if (isMissing(err)) throw new AppError('not_found', `no blob at ${key}`);
         throw err;
+      }
+      if (!range && size <= SMALL_BLOB_BYTES) {
+        // Portraits and thumbnails: one read into memory is cheaper than a stream of one chunk.
+        try {
+          return Readable.from([await handle.readFile()]);
+        } finally {
+          await handle.close();
+        }
       }
       // The stream owns the handle (autoClose): an overwrite during the read does not affect it.
       return handle.createReadStream(range ? { start: range.start, end: range.end } : {}) as Readable;

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable, Updateable } from 'kysely';
 import { AppError } from '../../errors.js';
 import type { CharacterPage, CharacterRecord, CharacterRepo } from '../types.js';
 import type { CharactersTable, DB, Dialect } from './database.js';
@@ -90,7 +90,12 @@ function patchToRow(p: Patch): Updateable<CharactersTable> {
 const usernameTaken = (username: string, cause: unknown) =>
   new AppError('username_taken', `The username '${username}' is already taken.`, { param: 'username', cause });
 
+/** A compiled query run again with other parameters: the SQL text is the same for every lookup. */
+const withParameters = (q: CompiledQuery, parameters: unknown[]): CompiledQuery => ({ ...q, parameters });
+
 export function createCharactersRepo(db: Kysely<DB>, dialect: Dialect): CharacterRepo {
+  const byId = db.selectFrom('characters').selectAll().where('id', '=', '').compile();
+  const byUsername = db.selectFrom('characters').selectAll().where('username_lower', '=', '').compile();
   return {
     async insert(c) {
       try {
@@ -101,18 +106,15 @@ export function createCharactersRepo(db: Kysely<DB>, dialect: Dialect): Characte
       }
     },
 
+    // The read paths' lookups: compiled once, run with new parameters (no builder work per request).
     async get(id) {
-      const row = await db.selectFrom('characters').selectAll().where('id', '=', id).executeTakeFirst();
-      return row ? rowToCharacter(row) : null;
+      const { rows } = await db.executeQuery<Row>(withParameters(byId, [id]));
+      return rows[0] ? rowToCharacter(rows[0]) : null;
     },
 
     async getByUsername(username) {
-      const row = await db
-        .selectFrom('characters')
-        .selectAll()
-        .where('username_lower', '=', username.toLowerCase())
-        .executeTakeFirst();
-      return row ? rowToCharacter(row) : null;
+      const { rows } = await db.executeQuery<Row>(withParameters(byUsername, [username.toLowerCase()]));
+      return rows[0] ? rowToCharacter(rows[0]) : null;
     },
 
     async handleExists(handle) {
