@@ -95,6 +95,8 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
       }
       if (c.source.kind !== 'task') await blobs.deletePrefix(uploadBlobKey(c.id));
       deps.log?.info({ characterId: c.id, ms: Date.now() - started }, 'character ready');
+    } catch (err) {
+      throw remote?.failure() ?? err;
     } finally {
       await remote?.close();
       await rm(dir, { recursive: true, force: true });

@@ -18,6 +18,8 @@ export interface SourceFetcher {
 export interface RangeRead {
   localUrl: string;
   bytesRead(): number;
+  /** The reason reading stopped early (source_too_large), which the media tools only see as a cut file. */
+  failure(): Error | null;
   close(): Promise<void>;
 }
 

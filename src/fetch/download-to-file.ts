@@ -44,17 +44,18 @@ export async function downloadToFile(
     }
 
     const declared = Number(singleHeader(response.headers['content-length']));
-    if (Number.isFinite(declared) && declared > limits.maxBytes) {
-      // Destroying an undici body emits an AbortError: without a listener it would crash the process.
-      response.body.on('error', () => {}).destroy();
-      throw tooLarge(limits.maxBytes);
-    }
-
-    // A large source whose server takes ranges is better read in place: stop here and say so.
+    // A large source whose server takes ranges is better read in place: stop here and say so
+    // (MAX_SOURCE_BYTES then caps the bytes actually read).
     const ranges = singleHeader(response.headers['accept-ranges'])?.toLowerCase() === 'bytes';
     if (opts.divertRangeableFrom !== undefined && ranges && Number.isFinite(declared) && declared >= opts.divertRangeableFrom) {
       response.body.on('error', () => {}).destroy();
       return { bytes: 0, contentType: singleHeader(response.headers['content-type']), finalUrl: finalUrl.href, diverted: true };
+    }
+
+    if (Number.isFinite(declared) && declared > limits.maxBytes) {
+      // Destroying an undici body emits an AbortError: without a listener it would crash the process.
+      response.body.on('error', () => {}).destroy();
+      throw tooLarge(limits.maxBytes);
     }
 
     const bytes = await streamToFile(response.body, destPath, limits.maxBytes, abortSignal);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
 import { REQUEST_HEADERS, requestFollowingRedirects, singleHeader } from './checked-request.js';
 import { timedOut, toDownloadError, tooLarge, unreachable } from './fetch-errors.js';
@@ -16,9 +15,13 @@ export interface RangeSource {
   size: number;
   /** Bytes fetched from the origin so far. */
   bytesRead(): number;
+  /** Why the relay stopped serving ffmpeg (the byte cap), if it did: ffmpeg only sees a cut stream. */
+  failure(): Error | null;
   close(): Promise<void>;
 }
 
+/** How much of the origin one relay request fetches at a time. */
+const RELAY_CHUNK_BYTES = 1024 * 1024;
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+)$/;
 const RANGE = /^bytes=(\d+)-(\d*)$/;
 
@@ -76,6 +79,7 @@ export async function openRangeSource(
   }
 
   let fetched = 0;
+  let failure: Error | null = null;
   const token = randomBytes(24).toString('hex');
   const server = createServer((req, res) => {
     relay(req, res).catch(() => res.destroy());
@@ -93,26 +97,37 @@ export async function openRangeSource(
       res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
       return;
     }
-    const upstream: Dispatcher.ResponseData = await request(origin, {
-      method: 'GET', dispatcher, signal, headers: { ...REQUEST_HEADERS, range: `bytes=${from}-${to}` },
-    });
-    if (upstream.statusCode !== 206) {
-      await upstream.body.dump();
-      res.writeHead(502).end();
-      return;
-    }
     res.writeHead(206, {
       'content-type': 'application/octet-stream',
       'accept-ranges': 'bytes',
       'content-range': `bytes ${from}-${to}/${size}`,
       'content-length': String(to - from + 1),
     });
-    upstream.body.on('data', (chunk: Buffer) => {
-      fetched += chunk.length;
-      if (fetched > limits.maxBytes) upstream.body.destroy(tooLarge(limits.maxBytes));
-    });
-    // ffmpeg drops the connection when it seeks: the pipeline then stops the origin read too.
-    await pipeline(upstream.body, res).catch(() => {});
+    // ffmpeg asks for open-ended ranges and drops the connection when it seeks: fetching in
+    // bounded chunks keeps what it never reads from crossing the network.
+    for (let pos = from; pos <= to && !res.destroyed; ) {
+      const end = Math.min(to, pos + RELAY_CHUNK_BYTES - 1);
+      const upstream: Dispatcher.ResponseData = await request(origin, {
+        method: 'GET', dispatcher, signal, headers: { ...REQUEST_HEADERS, range: `bytes=${pos}-${end}` },
+      });
+      if (upstream.statusCode !== 206) {
+        await upstream.body.dump();
+        res.destroy();
+        return;
+      }
+      for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+        fetched += chunk.length;
+        if (fetched > limits.maxBytes && !failure) failure = tooLarge(limits.maxBytes);
+        if (failure || res.destroyed) {
+          upstream.body.on('error', () => {}).destroy();
+          res.destroy();
+          return;
+        }
+        if (!res.write(chunk)) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+      }
+      pos = end + 1;
+    }
+    res.end();
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -121,6 +136,7 @@ export async function openRangeSource(
     localUrl: `http://127.0.0.1:${port}/${token}`,
     size,
     bytesRead: () => fetched,
+    failure: () => failure,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -30,8 +30,19 @@ describe('range reads of large sources', () => {
     expect(res.statusCode, res.body).toBe(200);
     const media = (await h.rt.store.characters.get(res.json().id))?.media as Record<string, number | string>;
     expect(media.source_read).toBe('range');
-    expect(media.source_bytes_read as number).toBeLessThan(size * 0.4);
+    expect(media.source_bytes_read as number).toBeLessThan(size * 0.25);
     expect(media.clip_width).toBe(640);
+  });
+
+  it('counts the bytes read in place against MAX_SOURCE_BYTES (413 source_too_large)', async () => {
+    const capped = await startHarness({ RANGE_READ_MIN_BYTES: '1', MAX_SOURCE_BYTES: String(300 * 1024) });
+    try {
+      const res = await capped.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: capped.alice, payload: { url: files.url('long.mp4'), timestamps: '110,112' } });
+      expect(res.statusCode, res.body).toBe(413);
+      expect(res.json().error.code).toBe('source_too_large');
+    } finally {
+      await capped.close();
+    }
   });
 
   it('downloads whole when the server ignores Range', async () => {
