@@ -163,7 +163,12 @@ export function createCharacterService(deps: CharacterServiceDeps) {
           throw new AppError('idempotency_conflict', 'this Idempotency-Key was used with another request body');
         }
         if (rec.characterId !== id) {
-          const prior = await store.characters.get(rec.characterId);
+          // A concurrent twin may have claimed the key but not stored its character yet.
+          let prior = await store.characters.get(rec.characterId);
+          for (let i = 0; !prior && i < 20 && now() - rec.createdAt < 5; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            prior = await store.characters.get(rec.characterId);
+          }
           if (prior) return opts.respondAsync ? { status: prior.status === 'processing' ? 202 : 200, body: view(prior) } : settleForResponse(prior.id);
           // The earlier attempt's character is gone (failed or deleted): this request starts afresh.
           await store.idempotency.deleteByCharacter(rec.characterId);

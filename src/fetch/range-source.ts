@@ -20,6 +20,18 @@ export interface RangeSource {
   close(): Promise<void>;
 }
 
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** How much of the origin one relay request fetches at a time. */
 const RELAY_CHUNK_BYTES = 1024 * 1024;
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+)$/;
@@ -123,7 +135,7 @@ export async function openRangeSource(
           res.destroy();
           return;
         }
-        if (!res.write(chunk)) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+        if (!res.write(chunk)) await drainedOrClosed(res);
       }
       pos = end + 1;
     }

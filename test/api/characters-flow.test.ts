@@ -157,6 +157,13 @@ describe('characters end to end', () => {
     expect(other.json().error.code).toBe('idempotency_conflict');
   });
 
+  it('Idempotency-Key: two identical requests at once make one character', async () => {
+    const body = { url: files.url('plain.mp4'), timestamps: '0.5,2' };
+    const [a, b] = await Promise.all([post(body, { 'idempotency-key': 'twin' }), post(body, { 'idempotency-key': 'twin' })]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    expect(a.json().id).toBe(b.json().id);
+  });
+
   it('tenancy: private is 404 to others; public is readable but 403 not_owner to change', async () => {
     const c = (await post({ url: files.url('plain.mp4'), timestamps: '0,1' })).json();
     expect((await get(`/sora/v1/characters/${c.id}`, 'bob')).statusCode).toBe(404);
