@@ -23,8 +23,6 @@ export interface CreateVideoInput {
   seconds?: unknown;
   size?: unknown;
   characters?: unknown;
-  /** An uploaded image file (multipart) already in the blob store under this key, or an image URL. */
-  inputReferenceKey?: string | null;
 }
 
 export interface VideoServiceDeps {
