@@ -101,6 +101,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.QUEUE_URL && !/^rediss?:\/\//.test(e.QUEUE_URL)) {
     throw new ConfigError(`invalid setting QUEUE_URL: expected redis://...`);
   }
+  // Better refused than silently ignored: these adapters are not in this version yet.
+  if (e.QUEUE_URL) throw new ConfigError('unsupported setting QUEUE_URL: Redis/BullMQ workers are not available yet; unset it to use the in-process queue');
+  if (storageUrl.startsWith('s3://')) throw new ConfigError('unsupported setting STORAGE_URL: S3 storage is not available yet; use file:<path>');
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
     throw new ConfigError('invalid setting WEBHOOK_SECRET: required when WEBHOOK_URL is set (events are always signed)');
   }

@@ -34,6 +34,8 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x'],
     ['QUEUE_URL', 'amqp://x'],
     ['SIGNING_SECRET', 'short'],
+    ['QUEUE_URL', 'redis://127.0.0.1:6379'],
+    ['STORAGE_URL', 's3://bucket/prefix'],
   ])('a wrong %s stops boot with one line naming it', (name, value) => {
     let err: unknown;
     try {
