@@ -5,79 +5,19 @@
  * is the embedded default. Also: an RSS sampler reading /proc/<pid>/status every 50 ms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureBuilt, freePort } from '../../test/support/dist-build.js';
 import { ROOT } from './inputs.js';
 import { sleep } from './stats.js';
 
 export const BENCH_KEY = 'sk-bench-key';
 export const MAIN = join(ROOT, 'dist', 'main.js');
-const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * `tsc -p tsconfig.build.json` (what `npm start`'s prestart runs), under the same lock folder the
- * e2e suites use, so a bench started by `npm test` never writes dist/ while they build it.
- */
-export async function buildService(): Promise<void> {
-  const lock = join(tmpdir(), 'sora-characters-e2e-build.lock');
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let holder = Number.NaN;
-      try {
-        holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-      } catch {
-        /* being written */
-      }
-      if (Number.isInteger(holder) && holder > 0 && !alive(holder)) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`bench: timed out waiting for the build lock ${lock}`);
-      await sleep(200);
-    }
-  }
-  try {
-    const output = await new Promise<string>((res, rej) => {
-      const child = spawn(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      child.on('error', rej);
-      child.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`tsc -p tsconfig.build.json failed (exit ${code}):\n${out}`))));
-    });
-    void output;
-    if (!existsSync(MAIN)) throw new Error(`the build did not produce ${MAIN}`);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => res(port));
-    });
-  });
-}
+/** `tsc -p tsconfig.build.json` (what `npm start`'s prestart runs), under the lock the e2e suites use. */
+export const buildService = ensureBuilt;
+export { freePort };
 
 export interface ChildServer {
   child: ChildProcess;
