@@ -1,6 +1,6 @@
 /**
- * Picks the portrait frame of a window as frames stream in: the sharpest frame that shows a
- * face (sharpness of the face region) if any frame has one, else the sharpest frame overall.
+ * Picks the portrait frame of a window: the sharpest frame that shows a face, else the sharpest
+ * frame overall.
  */
 import type { FaceBox, FaceDetector, RgbFrame } from './types.js';
 
@@ -9,7 +9,7 @@ export type SharpnessScorer = (frame: RgbFrame, region?: { x: number; y: number;
 
 export interface FrameChoice {
   frame: RgbFrame;
-  /** The best face in `frame`, or null when no offered frame showed a face. */
+  /** The best face in `frame`, or null when no frame that was searched showed a face. */
   face: FaceBox | null;
   /** The score that won: the face region's sharpness, else the whole frame's. */
   sharpness: number;
@@ -23,102 +23,93 @@ export interface FrameChooserOptions {
   detector: FaceDetector | null;
   scoreSharpness: SharpnessScorer;
   /**
-   * Run face detection on a frame only when at least this many seconds have passed since the
-   * last detected frame, which bounds the detector's cost for dense samplings. Default 0.1 s.
+   * Frames searched for a face are at least this far apart in time: a frame next to one that
+   * showed no face looks the same, so the next search goes elsewhere in the window. Default 0.5 s.
    */
-  minDetectIntervalSec?: number;
-  /** Hard cap on detector calls per window. Default 40. */
+  spacingSec?: number;
+  /** At most this many frames are searched for a face (one more may confirm a sharper neighbour). Default 4. */
   maxDetections?: number;
 }
 
 export interface FrameChooser {
-  /** Feed the next frame (in time order). The chooser may keep a reference to `frame.data`. */
+  /** Feed the next frame (in time order). The chooser keeps a reference to `frame.data`. */
   offer(frame: RgbFrame): Promise<void>;
-  /** The choice so far; null when no frame was offered. */
+  /** The choice; null when no frame was offered. */
   result(): Promise<FrameChoice | null>;
 }
 
-interface Candidate {
-  frame: RgbFrame;
-  face: FaceBox | null;
-  sharpness: number;
-}
-
-interface Offered {
+interface Scored {
   frame: RgbFrame;
   whole: number;
 }
 
+interface Hit {
+  frame: RgbFrame;
+  face: FaceBox;
+  sharpness: number;
+}
+
 /**
- * Offers never wait for the detector: frames are scored for sharpness at once (a few ms) and
- * every `minDetectIntervalSec` one goes to face detection in the background, so the decode (and
- * the clip encode sharing it) keeps running. At the end, the frames around each detection are
- * judged by the sharpness of that face's region, and the winner's own face box is confirmed.
+ * Offers only score sharpness (about 1 ms a frame), so the decode and the clip encode that shares
+ * it never wait. Face detection is the costly step (tens of ms a call on a CPU that the encode
+ * keeps busy), so it runs once the window is decoded, on as few frames as it takes: sharpest
+ * first, skipping frames close in time to one already searched. The first frame with a face wins,
+ * unless a neighbour shows that face's region sharper and has a face of its own.
  * The frames of one window are kept until then (at most 3 s at the sampling rate).
  */
 export function createFrameChooser(options: FrameChooserOptions): FrameChooser {
   const { detector, scoreSharpness } = options;
-  const interval = options.minDetectIntervalSec ?? 0.1;
-  const maxDetections = options.maxDetections ?? 40;
-  const frames: Offered[] = [];
-  const hits: Array<{ index: number; face: FaceBox }> = [];
-  const detectedAt = new Set<number>();
-  let lastDetectedAt = Number.NEGATIVE_INFINITY;
+  const spacing = options.spacingSec ?? 0.5;
+  const maxDetections = options.maxDetections ?? 4;
+  const frames: Scored[] = [];
   let detected = 0;
-  let detections: Promise<void> = Promise.resolve();
 
   const detectFace = async (frame: RgbFrame): Promise<FaceBox | null> => {
     detected += 1;
     return (await detector!.detect(frame))[0] ?? null;
   };
 
-  function pickFace(): Candidate | null {
-    let best: (Candidate & { index: number }) | null = null;
-    for (const hit of hits) {
-      const t = frames[hit.index].frame.timeSec;
-      for (let i = 0; i < frames.length; i++) {
-        // Neighbours closer to this detection than to the next one share its face box.
-        if (Math.abs(frames[i].frame.timeSec - t) > interval / 2 + 1e-6) continue;
-        if (detectedAt.has(i) && i !== hit.index) continue;
-        const sharpness = scoreSharpness(frames[i].frame, hit.face);
-        if (!best || sharpness > best.sharpness) best = { frame: frames[i].frame, face: hit.face, sharpness, index: i };
-      }
+  async function findFace(): Promise<Hit | null> {
+    const searched: number[] = [];
+    for (const { frame } of [...frames].sort((a, b) => b.whole - a.whole)) {
+      if (searched.length >= maxDetections) break;
+      if (searched.some((t) => Math.abs(t - frame.timeSec) < spacing - 1e-6)) continue;
+      searched.push(frame.timeSec);
+      const face = await detectFace(frame);
+      if (face) return { frame, face, sharpness: scoreSharpness(frame, face) };
     }
-    return best;
+    return null;
+  }
+
+  /** A neighbour of the hit whose region of the hit's face is sharper, confirmed by its own detection. */
+  async function sharperNeighbour(hit: Hit): Promise<Hit | null> {
+    let best: { frame: RgbFrame; sharpness: number } | null = null;
+    for (const { frame } of frames) {
+      if (frame === hit.frame || Math.abs(frame.timeSec - hit.frame.timeSec) > spacing / 2 + 1e-6) continue;
+      const sharpness = scoreSharpness(frame, hit.face);
+      if (sharpness > hit.sharpness * NEIGHBOUR_MARGIN && (!best || sharpness > best.sharpness)) best = { frame, sharpness };
+    }
+    if (!best) return null;
+    const face = await detectFace(best.frame);
+    return face ? { frame: best.frame, face, sharpness: scoreSharpness(best.frame, face) } : null;
   }
 
   return {
     async offer(frame) {
-      const index = frames.length;
       frames.push({ frame, whole: scoreSharpness(frame) });
-      const due = frame.timeSec - lastDetectedAt >= interval - 1e-6;
-      if (!detector || detectedAt.size >= maxDetections || !due) return;
-      lastDetectedAt = frame.timeSec;
-      detectedAt.add(index);
-      const found = detections.then(() => detectFace(frame));
-      detections = found.then((face) => {
-        if (face) hits.push({ index, face });
-      });
     },
     async result() {
-      await detections;
       if (frames.length === 0) return null;
-      let chosen = pickFace();
-      if (chosen && detector && !detectedAt.has(frames.findIndex((f) => f.frame === chosen!.frame))) {
-        // A neighbour won with its detection's box: find its own face, or keep the detected frame.
-        const own = await detectFace(chosen.frame);
-        if (own) chosen = { frame: chosen.frame, face: own, sharpness: scoreSharpness(chosen.frame, own) };
-        else {
-          hits.sort((a, b) => scoreSharpness(frames[b.index].frame, b.face) - scoreSharpness(frames[a.index].frame, a.face));
-          const h = hits[0];
-          chosen = { frame: frames[h.index].frame, face: h.face, sharpness: scoreSharpness(frames[h.index].frame, h.face) };
-        }
+      const hit = detector ? await findFace() : null;
+      if (hit) {
+        const chosen = (await sharperNeighbour(hit)) ?? hit;
+        return { ...chosen, offered: frames.length, detected };
       }
-      if (!chosen) {
-        const sharpest = frames.reduce((a, b) => (b.whole > a.whole ? b : a));
-        chosen = { frame: sharpest.frame, face: null, sharpness: sharpest.whole };
-      }
-      return { ...chosen, offered: frames.length, detected };
+      const sharpest = frames.reduce((a, b) => (b.whole > a.whole ? b : a));
+      return { frame: sharpest.frame, face: null, sharpness: sharpest.whole, offered: frames.length, detected };
     },
   };
 }
+
+/** A neighbour must beat the hit's face region by this factor to be worth one more detection. */
+const NEIGHBOUR_MARGIN = 1.15;

@@ -13,9 +13,7 @@ export function createMediaToolkit(opts: { ffmpegPath: string; ffprobePath: stri
     probe: (path, signal) => probeMedia(path, { signal, ffprobePath: opts.ffprobePath }),
     extractWindow: (src, probe, o, onFrame, signal) =>
       extractWindow(src, probe, { ...o, ffmpegPath: opts.ffmpegPath, ffprobePath: opts.ffprobePath }, onFrame, signal),
-    // Five detections for a 2 s window: after the encode, detection is the costliest step (about
-    // 40 ms each on the main thread). A face on screen for half a second is still found.
-    newFrameChooser: () => createFrameChooser({ detector, scoreSharpness, minDetectIntervalSec: 0.5 }),
+    newFrameChooser: () => createFrameChooser({ detector, scoreSharpness }),
     cutPortrait: (frame, face) => cutPortrait(frame, face),
   };
 }

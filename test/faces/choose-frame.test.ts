@@ -12,7 +12,7 @@ const placement = { left: 240, top: 60, width: 160 };
 const truth = faceRect(placement);
 const FPS = 10;
 
-async function choose(frames: RgbFrame[], detector: FaceDetector | null, extra: { minDetectIntervalSec?: number; maxDetections?: number } = {}) {
+async function choose(frames: RgbFrame[], detector: FaceDetector | null, extra: { spacingSec?: number; maxDetections?: number } = {}) {
   const chooser = createFrameChooser({ detector, scoreSharpness: laplacianVariance, ...extra });
   for (const f of frames) await chooser.offer(f);
   return chooser.result();
@@ -76,32 +76,63 @@ describe('createFrameChooser on real videos', () => {
     expect(choice!.frame.timeSec).toBeGreaterThanOrEqual(3.45);
   });
 
-  it('bounds detector calls by time interval and by count', async () => {
-    const frames = await decodeFrames(faceLater, 2, 2, 25);
-    const sparse = await choose(frames, detector, { minDetectIntervalSec: 0.3 });
-    expect(sparse!.detected).toBeLessThanOrEqual(Math.ceil(2 / 0.3) + 1);
-    expect(sparse!.face).not.toBeNull();
-    const capped = await choose(frames, detector, { maxDetections: 3 });
-    // The cap holds while frames stream; one more call may confirm the winner's own face box.
-    expect(capped!.detected).toBeGreaterThanOrEqual(3);
-    expect(capped!.detected).toBeLessThanOrEqual(4);
+  it('searches few frames: one when the sharpest frame shows the face, and never more than the cap', async () => {
+    const withFace = await choose(await decodeFrames(blurred, 3.5, 2, 25), detector);
+    expect(withFace!.face).not.toBeNull();
+    expect(withFace!.detected).toBeLessThanOrEqual(2); // the sharpest, and maybe one sharper neighbour
+    const faceless = await choose(await decodeFrames(faceLater, 0, 1.9, 25), detector, { maxDetections: 3 });
+    expect(faceless!.face).toBeNull();
+    expect(faceless!.detected).toBe(3);
+    const times: number[] = [];
+    const recording: FaceDetector = { detect: (f) => (times.push(f.timeSec), detector.detect(f)) };
+    const spaced = await choose(await decodeFrames(faceLater, 0, 1.9, 25), recording, { spacingSec: 0.8 });
+    expect(spaced!.detected).toBe(times.length);
+    expect(times.length).toBeGreaterThanOrEqual(2); // 1.9 s holds two or three frames 0.8 s apart
+    expect(times.length).toBeLessThanOrEqual(3);
+    for (const a of times) for (const b of times) if (a !== b) expect(Math.abs(a - b)).toBeGreaterThanOrEqual(0.8 - 1e-6);
   });
 });
 
 describe('createFrameChooser logic', () => {
   const flat = (t: number, v: number): RgbFrame => ({ timeSec: t, width: 4, height: 4, data: Buffer.alloc(48, v) });
 
-  it('prefers a face frame over a sharper faceless one, and the sharper face among face frames', async () => {
-    const sharpness = new Map<number, number>([[0, 100], [0.1, 5], [0.2, 9], [0.3, 50]]);
-    const faceAt = new Set([0.1, 0.2]);
+  it('prefers a face frame over sharper faceless ones, and the sharper face among face frames', async () => {
+    const sharpness = new Map<number, number>([[0, 100], [0.5, 5], [1, 9], [1.5, 50]]);
+    const faceAt = new Set([0.5, 1]);
+    const searched: number[] = [];
     const detector: FaceDetector = {
-      detect: async (f) => (faceAt.has(f.timeSec) ? [{ x: 0, y: 0, width: 2, height: 2, score: 0.9 }] : []),
+      detect: async (f) => {
+        searched.push(f.timeSec);
+        return faceAt.has(f.timeSec) ? [{ x: 0, y: 0, width: 2, height: 2, score: 0.9 }] : [];
+      },
     };
     const chooser = createFrameChooser({ detector, scoreSharpness: (f) => sharpness.get(f.timeSec) ?? 0 });
-    for (const t of [0, 0.1, 0.2, 0.3]) await chooser.offer(flat(t, 1));
+    for (const t of [0, 0.5, 1, 1.5]) await chooser.offer(flat(t, 1));
     const choice = await chooser.result();
-    expect(choice!.frame.timeSec).toBe(0.2);
+    expect(choice!.frame.timeSec).toBe(1);
     expect(choice!.sharpness).toBe(9);
+    expect(searched).toEqual([0, 1.5, 1]); // sharpest first; the face at 0.5 is never needed
+  });
+
+  it('skips frames next to one that showed no face, and looks at a sharper neighbour of a hit', async () => {
+    // whole-frame sharpness ranks 0 > 0.1 > 0.6 > 0.7; faces at 0.6 and 0.7, sharper at 0.7.
+    const whole = new Map<number, number>([[0, 100], [0.1, 90], [0.6, 80], [0.7, 70]]);
+    const region = new Map<number, number>([[0.6, 10], [0.7, 30]]);
+    const searched: number[] = [];
+    const detector: FaceDetector = {
+      detect: async (f) => {
+        searched.push(f.timeSec);
+        return f.timeSec >= 0.6 ? [{ x: 0, y: 0, width: 2, height: 2, score: 0.9 }] : [];
+      },
+    };
+    const scoreSharpness = (f: RgbFrame, r?: unknown) => (r ? region.get(f.timeSec) : whole.get(f.timeSec)) ?? 0;
+    const chooser = createFrameChooser({ detector, scoreSharpness });
+    for (const t of [0, 0.1, 0.6, 0.7]) await chooser.offer(flat(t, 1));
+    const choice = await chooser.result();
+    expect(searched).toEqual([0, 0.6, 0.7]);
+    expect(choice!.frame.timeSec).toBe(0.7);
+    expect(choice!.sharpness).toBe(30);
+    expect(choice!.detected).toBe(3);
   });
 
   it('returns null when nothing was offered, and works without a detector', async () => {
