@@ -1,4 +1,6 @@
 import { AppError } from '../errors.js';
+import { openByteSource } from './container/byte-source.js';
+import { readMp4Header } from './container/mp4-header.js';
 import { defaultBinaries } from './ffmpeg/binaries.js';
 import { buildProbeArgs } from './ffmpeg/probe-args.js';
 import { runTool } from './ffmpeg/run.js';
@@ -15,6 +17,8 @@ export interface ProbeOptions {
   ffprobePath?: string;
   /** Default 30 s for reading the header, and as much again for a duration scan. */
   timeoutMs?: number;
+  /** Read a plain MP4/MOV header in-process instead of starting ffprobe. Default true. */
+  inProcessHeader?: boolean;
 }
 
 /**
@@ -24,6 +28,14 @@ export interface ProbeOptions {
  * (browser-recorded WebM), the video stream's packets are read to measure it.
  */
 export async function probeMedia(path: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  if (opts.inProcessHeader !== false) {
+    const json = await readHeaderInProcess(path);
+    if (json) {
+      // The same rules as ffprobe's answer (still images, pixel limits, no video).
+      const { facts, durationSec } = inspectProbe(json);
+      if (durationSec !== null) return { ...facts, durationSec };
+    }
+  }
   const ffprobe = opts.ffprobePath ?? defaultBinaries().ffprobe;
   const run = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? 30_000 };
   try {
@@ -40,6 +52,19 @@ export async function probeMedia(path: string, opts: ProbeOptions = {}): Promise
     return { ...facts, durationSec: duration };
   } catch (e) {
     throw probeFailure(e);
+  }
+}
+
+/** ffprobe-shaped facts of a plain MP4/MOV, read without starting a process; null for anything else. */
+async function readHeaderInProcess(path: string): Promise<unknown> {
+  const src = await openByteSource(path).catch(() => null);
+  if (!src) return null;
+  try {
+    return await readMp4Header(src);
+  } catch {
+    return null; // a read that failed: ffprobe reads the source and says what is wrong with it
+  } finally {
+    await src.close();
   }
 }
 

@@ -87,8 +87,13 @@ describe('probeMedia refusals', () => {
     expect((await refusal('/nonexistent/video.mp4')).code).toBe('unsupported_media');
   });
 
-  it('a missing ffprobe: internal_error', async () => {
-    const e = await probeMedia(await makeVideo(), { ffprobePath: '/nonexistent/ffprobe' }).catch((x: unknown) => x);
+  it('a missing ffprobe: internal_error for what only ffprobe reads', async () => {
+    const e = await probeMedia(await makeVideo({ codec: 'vp9' }), { ffprobePath: '/nonexistent/ffprobe' }).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'internal_error' });
+  });
+
+  it('a plain H.264 MP4 is read without starting ffprobe at all', async () => {
+    const p = await probeMedia(await makeVideo(), { ffprobePath: '/nonexistent/ffprobe' });
+    expect(p).toMatchObject({ videoCodec: 'h264', width: 320, height: 180 });
   });
 });
