@@ -1,8 +1,8 @@
 /**
  * Information, not a target: where a creation's time goes. The service's own modules, in the
  * bench process, step by step as src/characters/make-character.ts runs them (fetch or open ->
- * probe -> one-decode window with the frame chooser fed as frames arrive -> wait for the
- * chooser -> portrait -> blob writes), for the 10 s source (downloaded) and the 30 min source
+ * probe -> one-decode window with the frame chooser fed as frames arrive -> the chooser's face
+ * search -> portrait -> blob writes), for the 10 s source (downloaded) and the 30 min source
  * (range reads). Also the service's exact window argv (buildWindowArgs) run bare with its
  * frames read and dropped: how the one-decode run compares with the floor's two runs.
  */
@@ -57,6 +57,7 @@ export async function stages(ctx: BenchContext): Promise<Section> {
       const t4 = performance.now();
       const portrait = await media.cutPortrait(chosen!.frame, chosen!.face);
       const t5 = performance.now();
+      chooser.dispose();
       await copyFile(join(dir, 'clip.mp4'), join(dir, 'clip.blob'));
       await writeFile(join(dir, 'portrait.blob'), portrait);
       const t6 = performance.now();
@@ -100,10 +101,10 @@ export async function stages(ctx: BenchContext): Promise<Section> {
   const keys: Array<keyof StageTimes> = ['fetch', 'probe', 'firstFrame', 'window', 'chooserWait', 'portrait', 'blobs', 'total'];
   const labels: Record<keyof StageTimes, string> = {
     fetch: 'download / open range source',
-    probe: 'ffprobe',
+    probe: 'probe (MP4 header in-process, else ffprobe)',
     firstFrame: '  first frame after window start',
-    window: 'window: one ffmpeg (clip + frames, detection overlapping)',
-    chooserWait: 'wait for detections after ffmpeg ends',
+    window: 'window: one ffmpeg (clip + frames scored as they come)',
+    chooserWait: 'face search after the decode (sharpest first)',
     portrait: 'portrait cut (512 px WebP)',
     blobs: 'blob writes',
     total: 'total (in-process, no HTTP/queue/DB)',

@@ -8,6 +8,7 @@ import type { BlobStore } from '../storage/types.js';
 import type { CharacterRecord, Store } from '../store/types.js';
 import { characterBlobPrefix, isDataUrl, uploadBlobKey } from './character-service.js';
 import type { CharacterEvents } from './events.js';
+import type { ProbeResult } from '../media/types.js';
 import type { MediaToolkit, RangeRead, SourceFetcher } from './ports.js';
 import { checkWindowInside } from './timestamps.js';
 
@@ -43,6 +44,22 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
     return { path: dest };
   }
 
+  /** One decode of the window into the clip and the frames, the frame choice, the portrait; then the frames are let go. */
+  async function cutWindow(c: CharacterRecord, src: string, probe: ProbeResult, clipPath: string, signal: AbortSignal) {
+    const chooser = media.newFrameChooser();
+    try {
+      const extraction = await media.extractWindow(
+        src, probe, { startSec: c.startSec, endSec: c.endSec, clipPath }, (f) => chooser.offer(f), signal,
+      );
+      const choice = await chooser.result();
+      if (!choice) throw new AppError('unsupported_media', 'no frame could be decoded inside the window');
+      const portrait = await media.cutPortrait(choice.frame, choice.face);
+      return { extraction, portrait, face: choice.face, portraitTime: choice.frame.timeSec };
+    } finally {
+      chooser.dispose();
+    }
+  }
+
   async function make(c: CharacterRecord, signal: AbortSignal): Promise<void> {
     await mkdir(deps.workDir, { recursive: true });
     const dir = await mkdtemp(join(deps.workDir, `${c.id}-`));
@@ -54,17 +71,10 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
       const src = 'range' in source ? source.range.localUrl : source.path;
       const probe = await media.probe(src, signal);
       checkWindowInside({ startSec: c.startSec, endSec: c.endSec }, probe.durationSec);
-      const clipPath = join(dir, 'clip.mp4');
-      const chooser = media.newFrameChooser();
-      const extraction = await media.extractWindow(
-        src, probe, { startSec: c.startSec, endSec: c.endSec, clipPath }, (f) => chooser.offer(f), signal,
-      );
-      const chosen = await chooser.result();
-      if (!chosen) throw new AppError('unsupported_media', 'no frame could be decoded inside the window');
-      const portrait = await media.cutPortrait(chosen.frame, chosen.face);
+      const { extraction, portrait, face, portraitTime } = await cutWindow(c, src, probe, join(dir, 'clip.mp4'), signal);
 
       const prefix = characterBlobPrefix(c.id);
-      await blobs.putFile(`${prefix}clip.mp4`, clipPath, 'video/mp4');
+      await blobs.putFile(`${prefix}clip.mp4`, join(dir, 'clip.mp4'), 'video/mp4');
       await blobs.putBuffer(`${prefix}portrait.webp`, portrait, 'image/webp');
       const updated = await store.characters.update(c.id, {
         status: 'ready',
@@ -80,8 +90,8 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
           clip_height: extraction.clip.height,
           clip_has_audio: extraction.clip.hasAudio,
           frames_sampled: extraction.frameCount,
-          portrait_time: Math.round(chosen.frame.timeSec * 1000) / 1000,
-          portrait_subject: chosen.face ? 'face' : 'salient',
+          portrait_time: Math.round(portraitTime * 1000) / 1000,
+          portrait_subject: face ? 'face' : 'salient',
           source_read: remote ? 'range' : 'whole',
           ...(remote ? { source_bytes_read: remote.bytesRead() } : {}),
           processing_ms: Date.now() - started,

@@ -38,6 +38,8 @@ export interface ChosenFrame {
 export interface FrameChooser {
   offer(frame: RgbFrame): Promise<void>;
   result(): Promise<ChosenFrame | null>;
+  /** Done with every frame, the chosen one included: their buffers may be reused. */
+  dispose(): void;
 }
 
 export interface MediaToolkit {

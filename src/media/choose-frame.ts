@@ -29,6 +29,8 @@ export interface FrameChooserOptions {
   spacingSec?: number;
   /** At most this many frames are searched for a face (one more may confirm a sharper neighbour). Default 4. */
   maxDetections?: number;
+  /** Given every offered frame's buffer at dispose(). */
+  recycle?: (data: Buffer) => void;
 }
 
 export interface FrameChooser {
@@ -36,6 +38,8 @@ export interface FrameChooser {
   offer(frame: RgbFrame): Promise<void>;
   /** The choice; null when no frame was offered. */
   result(): Promise<FrameChoice | null>;
+  /** Done with every frame, the chosen one included: their buffers go to `recycle`. */
+  dispose(): void;
 }
 
 interface Scored {
@@ -97,6 +101,10 @@ export function createFrameChooser(options: FrameChooserOptions): FrameChooser {
   return {
     async offer(frame) {
       frames.push({ frame, whole: scoreSharpness(frame) });
+    },
+    dispose() {
+      const all = frames.splice(0);
+      if (options.recycle) for (const f of all) options.recycle(f.frame.data);
     },
     async result() {
       if (frames.length === 0) return null;

@@ -1,6 +1,7 @@
 import type { MediaToolkit } from '../characters/ports.js';
 import { createFrameChooser } from './choose-frame.js';
 import { createHumanFaceDetector } from './faces/human-detector.js';
+import { FramePool } from './frame-pool.js';
 import { cutPortrait } from './portrait.js';
 import { probeMedia } from './probe.js';
 import { scoreSharpness } from './sharpness.js';
@@ -9,11 +10,13 @@ import { extractWindow } from './window.js';
 /** The media adapter behind the MediaToolkit port: ffmpeg for video, Human for faces, sharp for the portrait. */
 export function createMediaToolkit(opts: { ffmpegPath: string; ffprobePath: string }): MediaToolkit {
   const detector = createHumanFaceDetector();
+  // Two windows at the default concurrency, up to 24 frames each (3 s at 8 fps): about 33 MB kept.
+  const frames = new FramePool(48);
   return {
     probe: (path, signal) => probeMedia(path, { signal, ffprobePath: opts.ffprobePath }),
     extractWindow: (src, probe, o, onFrame, signal) =>
-      extractWindow(src, probe, { ...o, ffmpegPath: opts.ffmpegPath, ffprobePath: opts.ffprobePath }, onFrame, signal),
-    newFrameChooser: () => createFrameChooser({ detector, scoreSharpness }),
+      extractWindow(src, probe, { ...o, ffmpegPath: opts.ffmpegPath, ffprobePath: opts.ffprobePath, takeFrameBuffer: (n) => frames.take(n) }, onFrame, signal),
+    newFrameChooser: () => createFrameChooser({ detector, scoreSharpness, recycle: (b) => frames.give(b) }),
     cutPortrait: (frame, face) => cutPortrait(frame, face),
   };
 }

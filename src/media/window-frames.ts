@@ -1,14 +1,20 @@
 /**
  * Cuts a raw byte stream into frames of `frameBytes` each. Every frame gets its own Buffer
- * (a consumer may keep it), filled by copying: no per-pixel work, one allocation per frame.
+ * (a consumer may keep it), filled by copying: no per-pixel work, one buffer per frame, taken
+ * from `take` (a FramePool) when given.
  */
 export class FrameAssembler {
   private current: Buffer;
   private filled = 0;
+  private readonly take: (bytes: number) => Buffer;
 
-  constructor(private readonly frameBytes: number) {
+  constructor(
+    private readonly frameBytes: number,
+    take?: (bytes: number) => Buffer,
+  ) {
     if (!Number.isInteger(frameBytes) || frameBytes <= 0) throw new RangeError(`bad frame size ${frameBytes}`);
-    this.current = Buffer.allocUnsafe(frameBytes);
+    this.take = take ?? ((n) => Buffer.allocUnsafe(n));
+    this.current = this.take(frameBytes);
   }
 
   /** The frames completed by `chunk`, in order. */
@@ -22,7 +28,7 @@ export class FrameAssembler {
       off += n;
       if (this.filled === this.frameBytes) {
         done.push(this.current);
-        this.current = Buffer.allocUnsafe(this.frameBytes);
+        this.current = this.take(this.frameBytes);
         this.filled = 0;
       }
     }

@@ -23,6 +23,8 @@ export interface WindowOptions {
   ffprobePath?: string;
   /** Default 120 s. */
   timeoutMs?: number;
+  /** Where frame buffers come from; fresh ones when absent. */
+  takeFrameBuffer?: (bytes: number) => Buffer;
 }
 
 export interface WindowResult {
@@ -54,7 +56,7 @@ export async function extractWindow(
       opts.ffmpegPath ?? bins.ffmpeg,
       buildWindowArgs(src, opts.clipPath, plan),
       async (stdout) => {
-        const frames = new FrameAssembler(width * height * 3);
+        const frames = new FrameAssembler(width * height * 3, opts.takeFrameBuffer);
         for await (const chunk of stdout as AsyncIterable<Buffer>) {
           for (const data of frames.push(chunk)) {
             await onFrame({ timeSec: frameTime(plan, frameCount), width, height, data });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TailBuffer } from '../../src/media/ffmpeg/tail-buffer.js';
 import { PacketSpan } from '../../src/media/probe-duration.js';
+import { createFrameChooser } from '../../src/media/choose-frame.js';
+import { FramePool } from '../../src/media/frame-pool.js';
 import { FrameAssembler } from '../../src/media/window-frames.js';
 import { frameTime } from '../../src/media/window.js';
 
@@ -24,6 +26,45 @@ describe('FrameAssembler', () => {
   });
   it('refuses a nonsense frame size', () => {
     expect(() => new FrameAssembler(0)).toThrow(RangeError);
+  });
+});
+
+describe('FramePool', () => {
+  it('reuses buffers handed back, of the size asked for, and keeps at most its bound', () => {
+    const pool = new FramePool(2);
+    const a = pool.take(12);
+    const b = pool.take(12);
+    const c = pool.take(12);
+    for (const x of [a, b, c]) pool.give(x);
+    expect(pool.kept).toBe(2);
+    const again = [pool.take(12), pool.take(12), pool.take(12)];
+    expect(again.filter((x) => x === a || x === b || x === c)).toHaveLength(2);
+    expect(pool.take(8)).toHaveLength(8); // another size: a fresh buffer
+  });
+
+  it('drops buffers of an older size when the size changes, and ignores a buffer given twice', () => {
+    const pool = new FramePool(4);
+    const small = pool.take(8);
+    pool.give(small);
+    pool.give(small);
+    expect(pool.kept).toBe(1);
+    pool.give(pool.take(16));
+    expect(pool.kept).toBe(1);
+    expect(pool.take(8)).not.toBe(small);
+  });
+
+  it('feeds the assembler, and a chooser hands every offered frame back at dispose', async () => {
+    const pool = new FramePool(8);
+    const a = new FrameAssembler(4, (n) => pool.take(n));
+    const frames = a.push(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]));
+    const chooser = createFrameChooser({ detector: null, scoreSharpness: () => 1, recycle: (d) => pool.give(d) });
+    for (const [i, data] of frames.entries()) await chooser.offer({ timeSec: i, width: 1, height: 1, data });
+    expect((await chooser.result())!.frame.data).toBe(frames[0]);
+    chooser.dispose();
+    expect(pool.kept).toBe(2);
+    const next = new FrameAssembler(4, (n) => pool.take(n)).push(Buffer.from([9, 9, 9, 9]));
+    expect(frames).toContain(next[0]);
+    expect([...next[0]]).toEqual([9, 9, 9, 9]);
   });
 });
 
