@@ -63,6 +63,7 @@ describe('in-process MP4 header: the same facts as ffprobe', () => {
     ['B-frames and an edit list, faststart', () => encode('bframes.mp4', ['-movflags', '+faststart'])],
     ['odd size, cropped SPS, 30 fps', () => encode('odd.mp4', [], 'scale=642:362,setsar=1')],
     ['a MOV from the mov muxer', () => encode('camera.mov', [])],
+    ['the audio track first', () => encode('audio-first.mp4', ['-map', '1:a', '-map', '0:v'])],
   ];
 
   it.each(cases)('%s', async (_name, make) => {
