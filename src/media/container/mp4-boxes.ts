@@ -57,38 +57,18 @@ export function boxAt(buf: Buffer, parent: { body: number; end: number }, path: 
   return cur;
 }
 
-/** Bounds-checked big-endian reads inside one box. */
-export function u8(buf: Buffer, box: Box, off: number): number {
-  need(box, off, 1);
-  return buf.readUInt8(box.body + off);
+/** Bounds-checked big-endian reads inside one box: `off` counts from the box's payload. */
+function at(box: Box, off: number, n: number): number {
+  if (off < 0 || box.body + off + n > box.end) throw new MalformedBox(`'${box.type}' is too short`);
+  return box.body + off;
 }
-export function u16(buf: Buffer, box: Box, off: number): number {
-  need(box, off, 2);
-  return buf.readUInt16BE(box.body + off);
-}
-export function u32(buf: Buffer, box: Box, off: number): number {
-  need(box, off, 4);
-  return buf.readUInt32BE(box.body + off);
-}
-export function i32(buf: Buffer, box: Box, off: number): number {
-  need(box, off, 4);
-  return buf.readInt32BE(box.body + off);
-}
+export const u16 = (buf: Buffer, box: Box, off: number) => buf.readUInt16BE(at(box, off, 2));
+export const u32 = (buf: Buffer, box: Box, off: number) => buf.readUInt32BE(at(box, off, 4));
+export const i32 = (buf: Buffer, box: Box, off: number) => buf.readInt32BE(at(box, off, 4));
+export const i64 = (buf: Buffer, box: Box, off: number) => Number(buf.readBigInt64BE(at(box, off, 8)));
+export const fourcc = (buf: Buffer, box: Box, off: number) => buf.toString('latin1', at(box, off, 4), box.body + off + 4);
 export function u64(buf: Buffer, box: Box, off: number): number {
-  need(box, off, 8);
-  const v = buf.readBigUInt64BE(box.body + off);
+  const v = buf.readBigUInt64BE(at(box, off, 8));
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new MalformedBox('64-bit value too large');
   return Number(v);
-}
-export function i64(buf: Buffer, box: Box, off: number): number {
-  need(box, off, 8);
-  return Number(buf.readBigInt64BE(box.body + off));
-}
-export function fourcc(buf: Buffer, box: Box, off: number): string {
-  need(box, off, 4);
-  return buf.toString('latin1', box.body + off, box.body + off + 4);
-}
-
-function need(box: Box, off: number, n: number): void {
-  if (off < 0 || box.body + off + n > box.end) throw new MalformedBox(`'${box.type}' is too short`);
 }
