@@ -21,6 +21,15 @@ import { describeMachine, RESULTS, textTable, writeDoc, writeJson } from './supp
 import { buildService, killAllChildren, startService } from './support/service.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only read_paths[,memory]`: just those sections (for working on one figure); writes no results. */
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean)) : null;
+const wanted = (id: string) => !only || only.has(id);
+const SECTION_IDS = ['create_latency', 'source_length', 'throughput', 'memory', 'read_paths', 'portrait_stage', 'stages'];
+if (only && (only.size === 0 || [...only].some((id) => !SECTION_IDS.includes(id)))) {
+  process.stderr.write(`--only takes a comma-separated list of: ${SECTION_IDS.join(', ')}\n`);
+  process.exit(2);
+}
 
 const cfg: BenchConfig = quick
   ? {
@@ -67,37 +76,54 @@ async function main(): Promise<void> {
     const service = await startService();
     const ctx: BenchContext = { cfg, inputs, origin, service, log };
     try {
-      log('1. create latency vs floor');
-      sections.push(await createLatency(ctx));
-      log('2. source length');
-      sections.push(await sourceLength(ctx));
-      log('3. throughput');
-      sections.push(await throughput(ctx));
-      log('5. read paths');
-      sections.push(await readPaths(ctx));
+      if (wanted('create_latency')) {
+        log('1. create latency vs floor');
+        sections.push(await createLatency(ctx));
+      }
+      if (wanted('source_length')) {
+        log('2. source length');
+        sections.push(await sourceLength(ctx));
+      }
+      if (wanted('throughput')) {
+        log('3. throughput');
+        sections.push(await throughput(ctx));
+      }
+      if (wanted('read_paths')) {
+        log('5. read paths');
+        sections.push(await readPaths(ctx));
+      }
     } catch (e) {
       process.stderr.write(`--- service output ---\n${service.output().slice(-8000)}\n`);
       throw e;
     } finally {
       await service.stop();
     }
-    log('4. memory (fresh service)');
-    sections.push(await memory(ctx));
-    log('6. portrait stage');
-    sections.push(await portraitStage(ctx));
-    log('7. stage breakdown (information)');
-    sections.push(await stages(ctx));
+    if (wanted('memory')) {
+      log('4. memory (fresh service)');
+      sections.push(await memory(ctx));
+    }
+    if (wanted('portrait_stage')) {
+      log('6. portrait stage');
+      sections.push(await portraitStage(ctx));
+    }
+    if (wanted('stages')) {
+      log('7. stage breakdown (information)');
+      sections.push(await stages(ctx));
+    }
   } finally {
     await origin.close();
     await closeHttp();
   }
 
-  const order = ['create_latency', 'source_length', 'throughput', 'memory', 'read_paths', 'portrait_stage', 'stages'];
-  sections.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+  sections.sort((a, b) => SECTION_IDS.indexOf(a.id) - SECTION_IDS.indexOf(b.id));
   const durationSec = (Date.now() - startedAt) / 1000;
   const date = new Date().toISOString();
   process.stdout.write(`\n${textTable(sections)}\n\n`);
   const failing = sections.flatMap((s) => s.figures.filter((f) => f.pass === false).map((f) => f.key));
+  if (only) {
+    log(`done in ${durationSec.toFixed(0)} s (--only: nothing written); ${failing.length ? `targets missed: ${failing.join(", ")}` : "every target met"}`);
+    return;
+  }
   await writeJson(RESULTS, { date, mode: quick ? 'quick' : 'full', durationSec, machine, config: { ...cfg, batchSize: Object.fromEntries(cfg.throughputLevels.map((c) => [c, cfg.batchSize(c)])) }, failing, sections });
   log(`results in ${RESULTS}`);
   if (!quick) {
