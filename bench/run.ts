@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${textTable(sections)}\n\n`);
   const failing = sections.flatMap((s) => s.figures.filter((f) => f.pass === false).map((f) => f.key));
   if (only) {
-    log(`done in ${durationSec.toFixed(0)} s (--only: nothing written); ${failing.length ? `targets missed: ${failing.join(", ")}` : "every target met"}`);
+    log(`done in ${durationSec.toFixed(0)} s (--only: nothing written); ${failing.length ? `targets missed: ${failing.join(', ')}` : 'every target met'}`);
     return;
   }
   await writeJson(RESULTS, { date, mode: quick ? 'quick' : 'full', durationSec, machine, config: { ...cfg, batchSize: Object.fromEntries(cfg.throughputLevels.map((c) => [c, cfg.batchSize(c)])) }, failing, sections });
