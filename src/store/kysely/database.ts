@@ -103,6 +103,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Database {
   db: Kysely<DB>;
   dialect: Dialect;
+  /** SQLite only: `PRAGMA data_version`, which moves when another connection commits. */
+  externalChanges?: () => number;
 }
 
 const PG_INT8_OID = 20;
@@ -145,7 +147,12 @@ export function openDatabase(url: string): Database {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  return { db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' };
+  const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+  return {
+    db: new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
+    dialect: 'sqlite',
+    externalChanges: () => dataVersion.get() as number,
+  };
 }
 
 /**

@@ -7,15 +7,18 @@ import { createIdempotencyRepo } from './idempotency-repo.js';
 import { createJobsRepo } from './jobs-repo.js';
 import { migrateToLatest } from './migrator.js';
 import { createVideoTasksRepo } from './video-tasks-repo.js';
+import { withCharacterCache } from '../cached-characters.js';
 
 export { openDatabase, isPostgresUrl, type Database, type DB, type Dialect } from './database.js';
 export { migrateToLatest, createMigrator } from './migrator.js';
 
 /** The Store over an open database (already migrated). `close` destroys the database. */
-export function createStoreOn({ db, dialect }: Database): Store {
+export function createStoreOn({ db, dialect, externalChanges }: Database): Store {
+  const characters = createCharactersRepo(db, dialect);
   return {
     keys: createApiKeysRepo(db),
-    characters: createCharactersRepo(db, dialect),
+    // SQLite can tell cheaply when someone else committed, so lookups can be served from memory.
+    characters: externalChanges ? withCharacterCache(characters, { externalChanges }) : characters,
     idempotency: createIdempotencyRepo(db),
     jobs: createJobsRepo(db, dialect),
     tasks: createVideoTasksRepo(db),
