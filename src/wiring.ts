@@ -16,6 +16,7 @@ import { createKeyService } from './keys/key-service.js';
 import { prepareReferenceImage } from './media/reference-image.js';
 import { createMediaToolkit } from './media/toolkit.js';
 import { createDiskBlobStore } from './storage/disk/disk-blob-store.js';
+import { withSmallBlobCache } from './storage/small-blob-cache.js';
 import { signFilePath } from './storage/signed-url.js';
 import { createKyselyStore } from './store/kysely/index.js';
 import { createRenderVideoJob } from './videos/render-video.js';
@@ -33,7 +34,8 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
   const signingSecret = await loadSigningSecret(config.signingSecret, dataDir);
 
   const store = await createKyselyStore(resolveSqlitePath(config.databaseUrl));
-  const blobs = createDiskBlobStore(resolve(config.storageUrl.replace(/^file:/, '')));
+  // Portraits and thumbnails are served from memory; everything is written through the cache.
+  const blobs = withSmallBlobCache(createDiskBlobStore(resolve(config.storageUrl.replace(/^file:/, ''))));
   const queue = createInProcessQueue(store.jobs, {
     concurrency: config.workerConcurrency,
     maxAttempts: config.jobMaxAttempts,

@@ -6,6 +6,7 @@ import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zo
 import { createHash } from 'node:crypto';
 import type { CharacterService } from '../characters/character-service.js';
 import type { KeyService } from '../keys/key-service.js';
+import type { BlobLoader } from '../storage/small-blob-cache.js';
 import type { BlobStore } from '../storage/types.js';
 import { authHook } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
@@ -19,7 +20,7 @@ import { videoRoutes, type VideoRouteDeps } from './routes/videos.js';
 export interface AppDeps {
   characters: CharacterService;
   keys: KeyService;
-  blobs: BlobStore;
+  blobs: BlobStore & Partial<BlobLoader>;
   signingSecret: string;
   readiness: ReadinessChecks;
   queueDepth: () => Promise<number>;

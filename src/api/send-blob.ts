@@ -1,18 +1,25 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { parseRange } from '../storage/serve-range.js';
+import type { BlobLoader, LoadedBlob } from '../storage/small-blob-cache.js';
 import type { BlobStore } from '../storage/types.js';
 
-/** Streams a blob with its type, honouring a single `Range` (206, or 416 when unsatisfiable). */
+type Blobs = Pick<BlobStore, 'stat' | 'read'> & Partial<BlobLoader>;
+
+/**
+ * Sends a blob with its type, honouring a single `Range` (206, or 416 when unsatisfiable). A
+ * store that can `load` hands small blobs over as bytes (kept in memory); others are streamed.
+ */
 export async function sendBlob(
   req: FastifyRequest,
   reply: FastifyReply,
-  blobs: Pick<BlobStore, 'stat' | 'read'>,
+  blobs: Blobs,
   key: string,
   contentType?: string,
 ): Promise<FastifyReply> {
-  const meta = await blobs.stat(key);
+  const meta = blobs.load ? await blobs.load(key) : await blobs.stat(key);
   if (!meta) throw new AppError('not_found', 'this file no longer exists');
+  const bytes = 'bytes' in meta ? (meta as LoadedBlob).bytes : null;
   reply.header('accept-ranges', 'bytes').header('content-type', contentType ?? meta.contentType);
   const range = parseRange(req.headers.range, meta.size);
   if (range === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${meta.size}`).send();
@@ -21,7 +28,7 @@ export async function sendBlob(
       .code(206)
       .header('content-range', `bytes ${range.start}-${range.end}/${meta.size}`)
       .header('content-length', String(range.end - range.start + 1));
-    return reply.send(await blobs.read(key, range));
+    return reply.send(bytes ? bytes.subarray(range.start, range.end + 1) : await blobs.read(key, range));
   }
-  return reply.header('content-length', String(meta.size)).send(await blobs.read(key));
+  return reply.header('content-length', String(meta.size)).send(bytes ?? (await blobs.read(key)));
 }

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors.js';
 import { verifyFileSignature } from '../../storage/signed-url.js';
+import type { BlobLoader } from '../../storage/small-blob-cache.js';
 import type { BlobStore } from '../../storage/types.js';
 import { sendBlob } from '../send-blob.js';
 
 /** GET /files/<key>?exp=&sig=: signed media, with single-range support. */
-export function fileRoutes(blobs: BlobStore, secret: string) {
+export function fileRoutes(blobs: BlobStore & Partial<BlobLoader>, secret: string) {
   return async (app: FastifyInstance) => {
     app.get<{ Params: { '*': string }; Querystring: { exp?: string; sig?: string } }>(
       '/files/*',
