@@ -17,7 +17,7 @@ import { prepareReferenceImage } from './media/reference-image.js';
 import { createMediaToolkit } from './media/toolkit.js';
 import { createDiskBlobStore } from './storage/disk/disk-blob-store.js';
 import { withSmallBlobCache } from './storage/small-blob-cache.js';
-import { signFilePath } from './storage/signed-url.js';
+import { createUrlSigner } from './storage/signed-url.js';
 import { createKyselyStore } from './store/kysely/index.js';
 import { createRenderVideoJob } from './videos/render-video.js';
 import { createVideoService, inputReferenceKey } from './videos/video-service.js';
@@ -52,8 +52,7 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
     rangeReadMinBytes: config.rangeReadMinBytes,
   });
   const media = createMediaToolkit({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath });
-  const signUrl = (key: string) =>
-    `${config.publicUrl}${signFilePath(signingSecret, key, Math.floor(Date.now() / 1000) + config.signedUrlTtlSeconds)}`;
+  const signUrl = createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl, ttlSeconds: config.signedUrlTtlSeconds });
 
   const characters = createCharacterService({
     store, blobs, queue, fetcher, events, signUrl,

@@ -46,3 +46,34 @@ export function verifyFileSignature(
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'bad';
   return now < Number(expText) ? 'ok' : 'expired';
 }
+
+/**
+ * `(key) => <publicUrl>/files/<key>?exp=<now + ttl>&sig=...`, each URL signed afresh every
+ * second (exp moves by the second). Within one second a key's URL is the same string, so it is
+ * signed once and remembered: the read paths sign two URLs per request.
+ */
+export function createUrlSigner(opts: {
+  secret: string | Buffer;
+  publicUrl: string;
+  ttlSeconds: number;
+  now?: () => number;
+  maxEntries?: number;
+}): (key: string) => string {
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  const max = opts.maxEntries ?? 10_000;
+  let second = -1;
+  let signed = new Map<string, string>();
+  return (key) => {
+    const t = now();
+    if (t !== second || signed.size >= max) {
+      second = t;
+      signed = new Map();
+    }
+    let url = signed.get(key);
+    if (url === undefined) {
+      url = `${opts.publicUrl}${signFilePath(opts.secret, key, t + opts.ttlSeconds)}`;
+      signed.set(key, url);
+    }
+    return url;
+  };
+}

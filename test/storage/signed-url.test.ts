@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signFilePath, verifyFileSignature } from '../../src/storage/signed-url.js';
+import { createUrlSigner, signFilePath, verifyFileSignature } from '../../src/storage/signed-url.js';
 
 const SECRET = 'test-signing-secret';
 const KEY = 'characters/ch_691155df38588191b3ae5f2d390a4359/portrait.webp';
@@ -78,4 +78,28 @@ describe('signed file URLs', () => {
     const { key, exp, sig } = parts(signFilePath(Buffer.from(SECRET), KEY, EXP));
     expect(verifyFileSignature(SECRET, key, exp, sig, NOW)).toBe('ok');
   });
+
+  it('createUrlSigner: PUBLIC_URL + a path valid for the TTL, the same string within a second, new the next', () => {
+    let t = NOW;
+    const sign = createUrlSigner({ secret: SECRET, publicUrl: 'https://chars.example', ttlSeconds: 3600, now: () => t });
+    const first = sign(KEY);
+    expect(first).toBe(`https://chars.example${signFilePath(SECRET, KEY, NOW + 3600)}`);
+    expect(sign(KEY)).toBe(first);
+    const other = 'characters/ch_691155df38588191b3ae5f2d390a4359/clip.mp4';
+    expect(sign(other)).toBe(`https://chars.example${signFilePath(SECRET, other, NOW + 3600)}`);
+    t = NOW + 1;
+    const next = sign(KEY);
+    expect(next).not.toBe(first);
+    const { key, exp, sig } = parts(next);
+    expect(verifyFileSignature(SECRET, key, exp, sig, NOW + 3600)).toBe('ok');
+    expect(verifyFileSignature(SECRET, key, exp, sig, NOW + 3601)).toBe('expired');
+  });
+
+  it('createUrlSigner past maxEntries in one second: starts a new map, answers stay right', () => {
+    const sign = createUrlSigner({ secret: SECRET, publicUrl: '', ttlSeconds: 60, now: () => NOW, maxEntries: 2 });
+    const keys = ['a/1.webp', 'a/2.webp', 'a/3.webp'];
+    for (const k of keys) expect(sign(k)).toBe(signFilePath(SECRET, k, NOW + 60));
+    expect(sign('a/1.webp')).toBe(signFilePath(SECRET, 'a/1.webp', NOW + 60));
+  });
 });
+
