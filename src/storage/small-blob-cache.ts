@@ -37,7 +37,7 @@ interface Entry {
  * it read. A change made by another process is seen within `recheckMs`.
  */
 export function withSmallBlobCache(inner: BlobStore, opts: SmallBlobCacheOptions = {}): BlobStore & BlobLoader {
-  const maxBytes = opts.maxBytes ?? 16 * 1024 * 1024;
+  const maxBytes = opts.maxBytes ?? 8 * 1024 * 1024;
   const maxBlobBytes = opts.maxBlobBytes ?? 256 * 1024;
   const recheckMs = opts.recheckMs ?? 1_000;
   const now = opts.now ?? Date.now;

@@ -21,7 +21,7 @@ export interface CharacterCacheOptions {
  * Returned records are frozen: callers share them.
  */
 export function withCharacterCache(inner: CharacterRepo, opts: CharacterCacheOptions): CharacterRepo {
-  const max = opts.maxEntries ?? 5_000;
+  const max = opts.maxEntries ?? 2_000;
   const byId = new Map<string, CharacterRecord>();
   const idByUsername = new Map<string, string>();
   let generation = 0;
