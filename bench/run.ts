@@ -72,44 +72,35 @@ async function main(): Promise<void> {
     big: { path: inputs.big, ranges: false },
   });
   const sections: Section[] = [];
+  const runSections = async (ctx: BenchContext, list: [string, string, (ctx: BenchContext) => Promise<Section>][]) => {
+    for (const [id, label, measure] of list) {
+      if (!wanted(id)) continue;
+      log(label);
+      sections.push(await measure(ctx));
+    }
+  };
   try {
     const service = await startService();
     const ctx: BenchContext = { cfg, inputs, origin, service, log };
     try {
-      if (wanted('create_latency')) {
-        log('1. create latency vs floor');
-        sections.push(await createLatency(ctx));
-      }
-      if (wanted('source_length')) {
-        log('2. source length');
-        sections.push(await sourceLength(ctx));
-      }
-      if (wanted('throughput')) {
-        log('3. throughput');
-        sections.push(await throughput(ctx));
-      }
-      if (wanted('read_paths')) {
-        log('5. read paths');
-        sections.push(await readPaths(ctx));
-      }
+      await runSections(ctx, [
+        ['create_latency', '1. create latency vs floor', createLatency],
+        ['source_length', '2. source length', sourceLength],
+        ['throughput', '3. throughput', throughput],
+        ['read_paths', '5. read paths', readPaths],
+      ]);
     } catch (e) {
       process.stderr.write(`--- service output ---\n${service.output().slice(-8000)}\n`);
       throw e;
     } finally {
       await service.stop();
     }
-    if (wanted('memory')) {
-      log('4. memory (fresh service)');
-      sections.push(await memory(ctx));
-    }
-    if (wanted('portrait_stage')) {
-      log('6. portrait stage');
-      sections.push(await portraitStage(ctx));
-    }
-    if (wanted('stages')) {
-      log('7. stage breakdown (information)');
-      sections.push(await stages(ctx));
-    }
+    // These start their own processes (or none); the shared service is stopped by now.
+    await runSections(ctx, [
+      ['memory', '4. memory (fresh service)', memory],
+      ['portrait_stage', '6. portrait stage', portraitStage],
+      ['stages', '7. stage breakdown (information)', stages],
+    ]);
   } finally {
     await origin.close();
     await closeHttp();
