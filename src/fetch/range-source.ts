@@ -34,6 +34,12 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
 
 /** How much of the origin one relay request fetches at a time. */
 const RELAY_CHUNK_BYTES = 1024 * 1024;
+/**
+ * The first bytes of the source are kept as they pass through: the probe reads the header
+ * (the whole `moov` of a faststart MP4, ~2 MB for 30 minutes), then ffmpeg reads it again, and
+ * the second time it does not cross the network.
+ */
+const RELAY_HEAD_KEEP_BYTES = 4 * 1024 * 1024;
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+)$/;
 const RANGE = /^bytes=(\d+)-(\d*)$/;
 
@@ -92,6 +98,7 @@ export async function openRangeSource(
 
   let fetched = 0;
   let failure: Error | null = null;
+  const head = sourceHead(Math.min(size, RELAY_HEAD_KEEP_BYTES));
   const token = randomBytes(24).toString('hex');
   const server = createServer((req, res) => {
     relay(req, res).catch(() => res.destroy());
@@ -115,9 +122,15 @@ export async function openRangeSource(
       'content-range': `bytes ${from}-${to}/${size}`,
       'content-length': String(to - from + 1),
     });
+    let pos = from;
+    if (pos < head.length) {
+      const upto = Math.min(to + 1, head.length);
+      if (!res.write(head.bytes.subarray(pos, upto))) await drainedOrClosed(res);
+      pos = upto;
+    }
     // ffmpeg asks for open-ended ranges and drops the connection when it seeks: fetching in
     // bounded chunks keeps what it never reads from crossing the network.
-    for (let pos = from; pos <= to && !res.destroyed; ) {
+    while (pos <= to && !res.destroyed) {
       const end = Math.min(to, pos + RELAY_CHUNK_BYTES - 1);
       const upstream: Dispatcher.ResponseData = await request(origin, {
         method: 'GET', dispatcher, signal, headers: { ...REQUEST_HEADERS, range: `bytes=${pos}-${end}` },
@@ -135,9 +148,14 @@ export async function openRangeSource(
           res.destroy();
           return;
         }
+        head.keep(pos, chunk);
+        pos += chunk.length;
         if (!res.write(chunk)) await drainedOrClosed(res);
       }
-      pos = end + 1;
+      if (pos !== end + 1) {
+        res.destroy(); // the origin sent fewer bytes than it promised
+        return;
+      }
     }
     res.end();
   }
@@ -156,3 +174,24 @@ export async function openRangeSource(
     },
   };
 }
+
+/** A prefix of the source, grown only by bytes that continue it exactly. */
+function sourceHead(capacity: number) {
+  let bytes = Buffer.alloc(0);
+  let length = 0;
+  return {
+    get length() {
+      return length;
+    },
+    get bytes() {
+      return bytes;
+    },
+    /** Keeps what of `chunk` (which starts at `offset`) extends the prefix, up to the capacity. */
+    keep(offset: number, chunk: Buffer) {
+      if (offset > length || offset + chunk.length <= length || length >= capacity) return;
+      if (bytes.length === 0) bytes = Buffer.allocUnsafe(capacity);
+      length += chunk.copy(bytes, length, length - offset, Math.min(chunk.length, capacity - offset));
+    },
+  };
+}
+

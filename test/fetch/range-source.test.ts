@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRangeSource, type RangeSource } from '../../src/fetch/range-source.js';
+import { startFileServer } from '../support/file-server.js';
+
+const MiB = 1024 * 1024;
+const dir = mkdtempSync(join(tmpdir(), 'range-source-'));
+const bytes = randomBytes(5 * MiB + 12_345); // larger than the 4 MiB the relay keeps
+const path = join(dir, 'source.bin');
+writeFileSync(path, bytes);
+
+let files: Awaited<ReturnType<typeof startFileServer>>;
+beforeAll(async () => {
+  files = await startFileServer({ 'source.bin': { path, type: 'application/octet-stream' } });
+});
+afterAll(async () => {
+  await files?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const open = async () =>
+  (await openRangeSource(files.url('source.bin'), { maxBytes: 1e9, timeoutMs: 10_000, allowPrivate: true, maxRedirects: 0 }, { minBytes: 0 }))!;
+
+async function get(source: RangeSource, range: string) {
+  const res = await request(source.localUrl, { headers: { range } });
+  return { status: res.statusCode, contentRange: res.headers['content-range'], body: Buffer.from(await res.body.arrayBuffer()) };
+}
+
+describe('range relay', () => {
+  it('answers ranges with the very bytes of the source', async () => {
+    const source = await open();
+    try {
+      for (const [range, start, end] of [['bytes=0-99', 0, 99], ['bytes=3000000-3000099', 3_000_000, 3_000_099], ['bytes=5000000-', 5_000_000, bytes.length - 1]] as const) {
+        const got = await get(source, range);
+        expect(got.status).toBe(206);
+        expect(got.contentRange).toBe(`bytes ${start}-${end}/${bytes.length}`);
+        expect(got.body.equals(bytes.subarray(start, end + 1)), range).toBe(true);
+      }
+      expect((await get(source, `bytes=${bytes.length}-`)).status).toBe(416);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('fetches the head of the source once: a second reader of the header gets it from memory', async () => {
+    const source = await open();
+    try {
+      const probe = await get(source, 'bytes=0-65535');
+      expect(probe.body.equals(bytes.subarray(0, 65_536))).toBe(true);
+      const moov = await get(source, 'bytes=40000-2000000'); // overlaps what is kept, then extends it
+      expect(moov.body.equals(bytes.subarray(40_000, 2_000_001))).toBe(true);
+      expect(source.bytesRead()).toBe(2_000_001);
+      const ffmpeg = await get(source, 'bytes=0-2999999');
+      expect(ffmpeg.body.equals(bytes.subarray(0, 3_000_000))).toBe(true);
+      expect(source.bytesRead()).toBe(3_000_000); // only the bytes past what was kept
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('keeps at most 4 MiB, and nothing that does not continue the head', async () => {
+    const source = await open();
+    try {
+      const tail = await get(source, 'bytes=4500000-');
+      expect(tail.body.equals(bytes.subarray(4_500_000))).toBe(true);
+      const before = source.bytesRead();
+      const whole = await get(source, 'bytes=0-');
+      expect(whole.body.equals(bytes)).toBe(true);
+      expect(source.bytesRead() - before).toBe(bytes.length); // the tail read earlier was not kept
+      const again = await get(source, 'bytes=0-');
+      expect(again.body.equals(bytes)).toBe(true);
+      expect(source.bytesRead() - before - bytes.length).toBe(bytes.length - 4 * MiB);
+    } finally {
+      await source.close();
+    }
+  });
+});
