@@ -2,7 +2,8 @@
  * The service as `npm start` runs it: `tsc -p tsconfig.build.json` once, then
  * `node dist/main.js serve` on a free loopback port with a fresh DATA_DIR, static API_KEYS,
  * ALLOW_PRIVATE_URLS=true (the sources are on loopback) and LOG_LEVEL=warn; every other setting
- * is the embedded default. Also: an RSS sampler reading /proc/<pid>/status every 50 ms.
+ * is the embedded default, and MALLOC_ARENA_MAX=2 as `npm start` sets it. Also: an RSS sampler
+ * reading /proc/<pid>/status every 50 ms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -112,6 +113,7 @@ export async function startService(extraEnv: Record<string, string> = {}): Promi
     API_KEYS: BENCH_KEY,
     ALLOW_PRIVATE_URLS: 'true',
     LOG_LEVEL: 'warn',
+    MALLOC_ARENA_MAX: '2', // as `npm start` sets it
     ...extraEnv,
   });
   const s = await spawnServer([MAIN, 'serve'], env, port, '/healthz', () => rm(dataDir, { recursive: true, force: true }));
