@@ -194,4 +194,3 @@ function sourceHead(capacity: number) {
     },
   };
 }
-
