@@ -217,6 +217,10 @@ describe('characters end to end', () => {
 
   it('DELETE removes the assets, frees the username and 404s the page', async () => {
     const c = (await post({ url: files.url('plain.mp4'), timestamps: '0,1', username: 'gone_soon' })).json();
+    // Read everything first, so that the read-path caches hold it when it goes.
+    expect((await get(`/sora/v1/characters/${c.id}`)).statusCode).toBe(200);
+    expect((await get(local(c.profile_picture_url))).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'GET', url: `/profile/${c.username}` })).statusCode).toBe(200);
     const del = await h.app.inject({ method: 'DELETE', url: `/sora/v1/characters/${c.id}`, headers: h.alice });
     expect(del.statusCode).toBe(200);
     expect(del.json()).toEqual({ id: c.id, object: 'character.deleted', deleted: true });
