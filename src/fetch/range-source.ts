@@ -143,7 +143,8 @@ export async function openRangeSource(
       for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
         fetched += chunk.length;
         if (fetched > limits.maxBytes && !failure) failure = tooLarge(limits.maxBytes);
-        if (failure || res.destroyed) {
+        // An origin that sends more than the range it was asked for would shift every later byte.
+        if (failure || res.destroyed || pos + chunk.length > end + 1) {
           upstream.body.on('error', () => {}).destroy();
           res.destroy();
           return;
@@ -153,7 +154,7 @@ export async function openRangeSource(
         if (!res.write(chunk)) await drainedOrClosed(res);
       }
       if (pos !== end + 1) {
-        res.destroy(); // the origin sent fewer bytes than it promised
+        res.destroy(); // ...and one that sends fewer leaves a hole
         return;
       }
     }

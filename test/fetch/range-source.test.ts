@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -78,4 +80,28 @@ describe('range relay', () => {
       await source.close();
     }
   });
+
+  it.each([
+    // more: nothing past the first 1 MiB request is forwarded; fewer: no second request is made
+    ['more', (_start: number) => bytes.length - 1, (read: number) => expect(read).toBeLessThan(MiB + 256 * 1024)],
+    ['fewer', (start: number) => start + 99, (read: number) => expect(read).toBe(100)],
+  ] as const)('ends the relayed reply when the origin sends %s bytes than the range it was asked for', async (_how, lastByte, checkRead) => {
+    const sloppy = createServer((req, res) => {
+      const start = Number(/^bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0);
+      const end = req.headers.range === 'bytes=0-0' ? 0 : lastByte(start);
+      res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': end - start + 1 });
+      res.end(bytes.subarray(start, end + 1));
+    });
+    await new Promise<void>((r) => sloppy.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(sloppy.address() as AddressInfo).port}/v.mp4`;
+    const source = (await openRangeSource(url, { maxBytes: 1e9, timeoutMs: 10_000, allowPrivate: true, maxRedirects: 0 }, { minBytes: 0 }))!;
+    try {
+      await expect(get(source, 'bytes=1000-2000999')).rejects.toThrow();
+      checkRead(source.bytesRead());
+    } finally {
+      await source.close();
+      sloppy.closeAllConnections();
+      sloppy.close();
+    }
+  }, 15_000);
 });
