@@ -19,7 +19,7 @@ export async function sendBlob(
 ): Promise<FastifyReply> {
   const meta = blobs.load ? await blobs.load(key) : await blobs.stat(key);
   if (!meta) throw new AppError('not_found', 'this file no longer exists');
-  const bytes = 'bytes' in meta ? (meta as LoadedBlob).bytes : null;
+  const bytes = (meta as Partial<LoadedBlob>).bytes ?? null;
   reply.header('accept-ranges', 'bytes').header('content-type', contentType ?? meta.contentType);
   const range = parseRange(req.headers.range, meta.size);
   if (range === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${meta.size}`).send();

@@ -7,8 +7,8 @@ import type { JobContext } from '../jobs/types.js';
 import type { BlobStore } from '../storage/types.js';
 import type { CharacterRecord, Store } from '../store/types.js';
 import { characterBlobPrefix, isDataUrl, uploadBlobKey } from './character-service.js';
-import type { CharacterEvents } from './events.js';
 import type { ProbeResult } from '../media/types.js';
+import type { CharacterEvents } from './events.js';
 import type { MediaToolkit, RangeRead, SourceFetcher } from './ports.js';
 import { checkWindowInside } from './timestamps.js';
 
@@ -71,10 +71,11 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
       const src = 'range' in source ? source.range.localUrl : source.path;
       const probe = await media.probe(src, signal);
       checkWindowInside({ startSec: c.startSec, endSec: c.endSec }, probe.durationSec);
-      const { extraction, portrait, face, portraitTime } = await cutWindow(c, src, probe, join(dir, 'clip.mp4'), signal);
+      const clipPath = join(dir, 'clip.mp4');
+      const { extraction, portrait, face, portraitTime } = await cutWindow(c, src, probe, clipPath, signal);
 
       const prefix = characterBlobPrefix(c.id);
-      await blobs.putFile(`${prefix}clip.mp4`, join(dir, 'clip.mp4'), 'video/mp4');
+      await blobs.putFile(`${prefix}clip.mp4`, clipPath, 'video/mp4');
       await blobs.putBuffer(`${prefix}portrait.webp`, portrait, 'image/webp');
       const updated = await store.characters.update(c.id, {
         status: 'ready',

@@ -27,15 +27,24 @@ afterAll(async () => {
 const open = async () =>
   (await openRangeSource(files.url('source.bin'), { maxBytes: 1e9, timeoutMs: 10_000, allowPrivate: true, maxRedirects: 0 }, { minBytes: 0 }))!;
 
+/** Runs `use` on a freshly opened relay of the source, closing it afterwards. */
+async function withSource(use: (source: RangeSource) => Promise<void>) {
+  const source = await open();
+  try {
+    await use(source);
+  } finally {
+    await source.close();
+  }
+}
+
 async function get(source: RangeSource, range: string) {
   const res = await request(source.localUrl, { headers: { range } });
   return { status: res.statusCode, contentRange: res.headers['content-range'], body: Buffer.from(await res.body.arrayBuffer()) };
 }
 
 describe('range relay', () => {
-  it('answers ranges with the very bytes of the source', async () => {
-    const source = await open();
-    try {
+  it('answers ranges with the very bytes of the source', () =>
+    withSource(async (source) => {
       for (const [range, start, end] of [['bytes=0-99', 0, 99], ['bytes=3000000-3000099', 3_000_000, 3_000_099], ['bytes=5000000-', 5_000_000, bytes.length - 1]] as const) {
         const got = await get(source, range);
         expect(got.status).toBe(206);
@@ -43,14 +52,10 @@ describe('range relay', () => {
         expect(got.body.equals(bytes.subarray(start, end + 1)), range).toBe(true);
       }
       expect((await get(source, `bytes=${bytes.length}-`)).status).toBe(416);
-    } finally {
-      await source.close();
-    }
-  });
+    }));
 
-  it('fetches the head of the source once: a second reader of the header gets it from memory', async () => {
-    const source = await open();
-    try {
+  it('fetches the head of the source once: a second reader of the header gets it from memory', () =>
+    withSource(async (source) => {
       const probe = await get(source, 'bytes=0-65535');
       expect(probe.body.equals(bytes.subarray(0, 65_536))).toBe(true);
       const moov = await get(source, 'bytes=40000-2000000'); // overlaps what is kept, then extends it
@@ -59,14 +64,10 @@ describe('range relay', () => {
       const ffmpeg = await get(source, 'bytes=0-2999999');
       expect(ffmpeg.body.equals(bytes.subarray(0, 3_000_000))).toBe(true);
       expect(source.bytesRead()).toBe(3_000_000); // only the bytes past what was kept
-    } finally {
-      await source.close();
-    }
-  });
+    }));
 
-  it('keeps at most 4 MiB, and nothing that does not continue the head', async () => {
-    const source = await open();
-    try {
+  it('keeps at most 4 MiB, and nothing that does not continue the head', () =>
+    withSource(async (source) => {
       const tail = await get(source, 'bytes=4500000-');
       expect(tail.body.equals(bytes.subarray(4_500_000))).toBe(true);
       const before = source.bytesRead();
@@ -76,10 +77,7 @@ describe('range relay', () => {
       const again = await get(source, 'bytes=0-');
       expect(again.body.equals(bytes)).toBe(true);
       expect(source.bytesRead() - before - bytes.length).toBe(bytes.length - 4 * MiB);
-    } finally {
-      await source.close();
-    }
-  });
+    }));
 
   it.each([
     // more: nothing past the first 1 MiB request is forwarded; fewer: no second request is made

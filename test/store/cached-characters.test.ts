@@ -58,12 +58,17 @@ function countingRepo() {
 describe('character cache (in memory)', () => {
   let external = 0;
   const cached = (inner: CharacterRepo, maxEntries?: number) => withCharacterCache(inner, { externalChanges: () => external, maxEntries });
-
-  it('answers a second lookup by id or username from memory', async () => {
+  /** A cache over a counting repo, holding one character inserted through it. */
+  const withOne = async (over: Partial<CharacterRecord> = {}) => {
     const inner = countingRepo();
     const repo = cached(inner.repo);
-    const c = makeCharacter();
+    const c = makeCharacter(over);
     await repo.insert(c);
+    return { inner, repo, c };
+  };
+
+  it('answers a second lookup by id or username from memory', async () => {
+    const { inner, repo, c } = await withOne();
     expect((await repo.get(c.id))?.username).toBe(c.username);
     expect(await repo.get(c.id)).toEqual(c);
     expect(await repo.getByUsername(c.username.toUpperCase())).toEqual(c);
@@ -80,10 +85,7 @@ describe('character cache (in memory)', () => {
   });
 
   it('sees its own update and delete at once', async () => {
-    const inner = countingRepo();
-    const repo = cached(inner.repo);
-    const c = makeCharacter();
-    await repo.insert(c);
+    const { repo, c } = await withOne();
     await repo.get(c.id);
     await repo.update(c.id, { status: 'ready', displayName: 'New Name' });
     expect((await repo.get(c.id))?.status).toBe('ready');
@@ -94,10 +96,7 @@ describe('character cache (in memory)', () => {
   });
 
   it('does not keep what a lookup read before a write that finished while it was in flight', async () => {
-    const inner = countingRepo();
-    const repo = cached(inner.repo);
-    const c = makeCharacter();
-    await repo.insert(c);
+    const { inner, repo, c } = await withOne();
     const release = inner.holdLookups();
     const racing = repo.get(c.id); // reads 'processing' now, answers later
     await repo.update(c.id, { status: 'ready' });
@@ -107,10 +106,7 @@ describe('character cache (in memory)', () => {
   });
 
   it('drops everything when the database says someone else committed', async () => {
-    const inner = countingRepo();
-    const repo = cached(inner.repo);
-    const c = makeCharacter();
-    await repo.insert(c);
+    const { inner, repo, c } = await withOne();
     await repo.get(c.id);
     await inner.repo.update(c.id, { visibility: 'public' }); // another process
     expect((await repo.get(c.id))?.visibility).toBe('private'); // nothing said so yet
@@ -133,10 +129,7 @@ describe('character cache (in memory)', () => {
   });
 
   it('hands out frozen records, so no caller can change what the next one reads', async () => {
-    const inner = countingRepo();
-    const repo = cached(inner.repo);
-    const c = makeCharacter({ media: { face: { box: [1, 2, 3, 4] } } });
-    await repo.insert(c);
+    const { repo, c } = await withOne({ media: { face: { box: [1, 2, 3, 4] } } });
     const got = (await repo.get(c.id))!;
     expect(() => {
       (got as { status: string }).status = 'failed';
