@@ -6,7 +6,7 @@
  *   file path with createRequire;
  * - that build `require`s @tensorflow/tfjs-core, -converter and -backend-wasm (not bundled);
  *   the .wasm binaries ship in @tensorflow/tfjs-backend-wasm/dist and are read from there;
- * - Human loads models with fetch(`file://...`), which Node 20's fetch refuses, so a tfjs IO
+ * - Human loads models with fetch(`file://...`), which Node's fetch refuses, so a tfjs IO
  *   router serves the model files from the package's `models/` folder (no global fetch patch).
  * Nothing is ever downloaded: Human's default wasmPath (a CDN) is replaced by the local folder.
  */
