@@ -68,7 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { tags: ['operations'], summary: 'This OpenAPI 3.1 document', security: [] } }, async () => app.swagger());
 
   // Hooks must reach every route: registered without encapsulation.
   await metricsRoutes({ queueDepth: deps.queueDepth })(app);

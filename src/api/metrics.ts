@@ -34,7 +34,7 @@ export function metricsRoutes(opts: { queueDepth: () => Promise<number> }) {
       requests.inc({ method: req.method, route, status: String(reply.statusCode) });
       duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
     });
-    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) =>
+    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] } }, async (_req, reply) =>
       reply.type(registry.contentType).send(await registry.metrics()),
     );
   };

@@ -53,7 +53,6 @@ export const uploadBlobKey = (id: string) => `${characterBlobPrefix(id)}source.b
 export const isDataUrl = (url: string) => /^data:/i.test(url);
 
 const newCharacterId = () => `ch_${randomBytes(16).toString('hex')}`;
-const MODELS = new Set(['sora-2-character', 'sora-character']);
 
 export function createCharacterService(deps: CharacterServiceDeps) {
   const { store, blobs, queue, fetcher, events } = deps;
@@ -104,17 +103,24 @@ export function createCharacterService(deps: CharacterServiceDeps) {
     await blobs.deletePrefix(characterBlobPrefix(c.id));
   }
 
+  /**
+   * The source of a new character. `from_task` wins over `url` when it names a task of this key;
+   * relay clients (the seed's own example) send a placeholder `from_task` beside a real `url`, so
+   * a `from_task` this key cannot see falls back to the `url`. Another key's task and a missing
+   * one answer alike, so a task id reveals nothing.
+   */
   async function resolveSource(p: Principal, input: CreateCharacterInput): Promise<CharacterRecord['source']> {
     if (input.from_task !== undefined) {
       const task = await store.tasks.get(input.from_task);
-      if (!task) throw new AppError('task_not_found', `no video task ${input.from_task}`, { param: 'from_task' });
-      if (task.keyId !== p.keyId) {
-        throw new AppError('cameo_permission_denied', `video task ${input.from_task} belongs to another key`, { param: 'from_task' });
+      if (task && task.keyId === p.keyId) {
+        if (task.status !== 'completed' || !task.videoKey) {
+          throw new AppError('task_not_completed', `video task ${input.from_task} is ${task.status}, not completed`, { param: 'from_task' });
+        }
+        return { kind: 'task', ref: task.id };
       }
-      if (task.status !== 'completed' || !task.videoKey) {
-        throw new AppError('task_not_completed', `video task ${input.from_task} is ${task.status}, not completed`, { param: 'from_task' });
+      if (input.url === undefined && !input.upload) {
+        throw new AppError('task_not_found', `no video task ${input.from_task}`, { param: 'from_task' });
       }
-      return { kind: 'task', ref: task.id };
     }
     if (input.upload) return { kind: 'upload', ref: input.upload.filename };
     if (input.url !== undefined) {
@@ -127,9 +133,6 @@ export function createCharacterService(deps: CharacterServiceDeps) {
   }
 
   function validateExtras(input: CreateCharacterInput) {
-    if (input.model !== undefined && !MODELS.has(input.model)) {
-      throw new AppError('invalid_parameter', `model must be one of ${[...MODELS].join(', ')}`, { param: 'model' });
-    }
     if (input.display_name !== undefined && (input.display_name.trim().length < 1 || input.display_name.length > 80)) {
       throw new AppError('invalid_parameter', 'display_name must be 1..80 characters', { param: 'display_name' });
     }

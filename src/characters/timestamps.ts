@@ -16,7 +16,8 @@ const invalid = (message: string) => new AppError('invalid_timestamps', message,
 
 /**
  * The timestamps grammar of CONTRACT.md: "start,end" of plain decimals (spaces allowed around the
- * numbers), or a JSON array of two non-negative numbers; start < end and 1 <= end - start <= 3.
+ * numbers), or a JSON array of two non-negative numbers (or plain-decimal strings); start < end
+ * and 1 <= end - start <= 3.
  */
 export function parseTimestamps(input: unknown): TimeWindow {
   let pair: [number, number];
@@ -29,10 +30,12 @@ export function parseTimestamps(input: unknown): TimeWindow {
     }
     pair = [Number(nums[0]), Number(nums[1])];
   } else if (Array.isArray(input)) {
-    if (input.length !== 2 || !input.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)) {
-      throw invalid('timestamps as an array must hold two non-negative numbers, e.g. [1, 3]');
+    // Relay clients send ["1", "3"] as well as [1, 3]; a string item follows the string grammar.
+    const nums = input.map((n) => (typeof n === 'string' ? Number(PLAIN_DECIMAL.exec(n)?.[1] ?? NaN) : n));
+    if (nums.length !== 2 || !nums.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0)) {
+      throw invalid('timestamps as an array must hold two non-negative numbers, e.g. [1, 3] or ["1", "3"]');
     }
-    pair = [input[0], input[1]];
+    pair = [nums[0], nums[1]];
   } else if (input === undefined || input === null) {
     throw invalid('timestamps is required: "start,end" in seconds, e.g. "1,3"');
   } else {

@@ -91,7 +91,10 @@ export async function pickUniqueUsername(
   random: RandomSource = secureRandom,
 ): Promise<string> {
   if (requested !== undefined && requested !== null) {
-    const handle = validateRequestedHandle(requested);
+    // The API answers `<owner>.<handle>`; a client may send that back whole when the owner is its own.
+    const ownPrefix = `${owner}.`;
+    const bare = typeof requested === 'string' && requested.toLowerCase().startsWith(ownPrefix) ? requested.slice(ownPrefix.length) : requested;
+    const handle = validateRequestedHandle(bare);
     const username = `${owner}.${handle}`;
     if (await availability.usernameTaken(username)) {
       throw new AppError('username_taken', `the username ${username} is already taken`, { param: 'username' });

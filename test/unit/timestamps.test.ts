@@ -29,6 +29,11 @@ describe('parseTimestamps', () => {
     expect(parseTimestamps([0.5, 1.5])).toEqual({ startSec: 0.5, endSec: 1.5 });
   });
 
+  it('accepts an array of plain-decimal strings, as relay clients send it', () => {
+    expect(parseTimestamps(['1', '3'])).toEqual({ startSec: 1, endSec: 3 });
+    expect(parseTimestamps([' 0.5 ', 2])).toEqual({ startSec: 0.5, endSec: 2 });
+  });
+
   it.each([
     '', '1', '1,2,3', '-1,1', '+1,3', '1e0,3', '0x1,3', '1.,3', '.5,2', '1;3', 'a,b', '1,3s', 'NaN,2', 'Infinity,2',
     '3,1', '2,2', '1,1.5', '1,4.01', '0,10',
@@ -36,7 +41,7 @@ describe('parseTimestamps', () => {
     expect(codeOf(() => parseTimestamps(input))).toEqual({ code: 'invalid_timestamps', param: 'timestamps' });
   });
 
-  it.each([[[1]], [[1, 2, 3]], [[-1, 1]], [['1', '3']], [[1, Number.NaN]], [{ start: 1, end: 3 }], [13], [true], [null], [undefined], [[3, 1]], [[0, 5]]])(
+  it.each([[[1]], [[1, 2, 3]], [[-1, 1]], [['1', 'x']], [['-1', '1']], [[' 1e0', '3']], [['1', 3, '4']], [[1, Number.NaN]], [{ start: 1, end: 3 }], [13], [true], [null], [undefined], [[3, 1]], [[0, 5]]])(
     'refuses %j with invalid_timestamps',
     (input) => {
       expect(codeOf(() => parseTimestamps(input))).toEqual({ code: 'invalid_timestamps', param: 'timestamps' });

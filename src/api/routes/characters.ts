@@ -6,6 +6,9 @@ import {
   CharacterList, CharacterParams, CharacterSchema, CreateCharacterBody, CreateHeaders, DeletedCharacter, ListQuery, PatchCharacterBody,
 } from '../schemas/characters.js';
 
+/** Seconds a client should wait before polling a character still being made. */
+const ASYNC_RETRY_AFTER_SEC = 2;
+
 const wantsAsync = (prefer: string | undefined) => !!prefer && /(^|[,\s])respond-async($|[,;\s])/i.test(prefer);
 
 export function characterRoutes(characters: CharacterService) {
@@ -24,7 +27,11 @@ export function characterRoutes(characters: CharacterService) {
         idempotencyKey: req.headers['idempotency-key'],
         respondAsync: wantsAsync(req.headers.prefer),
       });
-      if (status === 202) reply.header('preference-applied', 'respond-async');
+      if (status === 202) {
+        reply.header('preference-applied', 'respond-async');
+        reply.header('location', `/sora/v1/characters/${body.id}`);
+        reply.header('retry-after', String(ASYNC_RETRY_AFTER_SEC));
+      }
       return reply.code(status).send(body);
     });
 

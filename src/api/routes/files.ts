@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { errorResponses } from '../schemas/common.js';
 import { AppError } from '../../errors.js';
 import { verifyFileSignature } from '../../storage/signed-url.js';
 import type { BlobLoader } from '../../storage/small-blob-cache.js';
@@ -10,7 +12,16 @@ export function fileRoutes(blobs: BlobStore & Partial<BlobLoader>, secret: strin
   return async (app: FastifyInstance) => {
     app.get<{ Params: { '*': string }; Querystring: { exp?: string; sig?: string } }>(
       '/files/*',
-      { schema: { hide: true } },
+      {
+        schema: {
+          tags: ['files'], summary: 'Signed media (portraits, clips, reference frames), Range supported', security: [],
+          querystring: z.object({
+            exp: z.union([z.string(), z.array(z.string())]).optional().describe('expiry, unix seconds'),
+            sig: z.union([z.string(), z.array(z.string())]).optional().describe('HMAC signature of the key and exp'),
+          }),
+          response: { ...errorResponses(403, 404, 416) },
+        },
+      },
       async (req, reply) => {
         const key = req.params['*'];
         const verdict = verifyFileSignature(secret, key, req.query.exp, req.query.sig, Math.floor(Date.now() / 1000));

@@ -1,11 +1,18 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { CharacterService } from '../../characters/character-service.js';
 import { renderNotFoundPage, renderProfilePage } from '../../web/profile-page.js';
 
 /** GET /profile/{username}: the permalink. PROFILE_PAGES decides which characters have a page. */
 export function profileRoutes(characters: CharacterService, mode: 'all' | 'public' | 'off') {
   return async (app: FastifyInstance) => {
-    app.get<{ Params: { username: string } }>('/profile/:username', { schema: { hide: true } }, async (req, reply) => {
+    app.get<{ Params: { username: string } }>('/profile/:username', {
+      schema: {
+        tags: ['pages'], summary: "A character's public profile page (its permalink), HTML", security: [],
+        params: z.object({ username: z.string().describe('<owner>.<handle>, with or without @') }),
+        produces: ['text/html'],
+      },
+    }, async (req, reply) => {
       const c = mode === 'off' ? null : await characters.findByUsername(req.params.username);
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
       if (!c || (mode === 'public' && c.visibility !== 'public')) {

@@ -3,12 +3,14 @@ import { z } from 'zod';
 export const CreateCharacterBody = z
   .object({
     timestamps: z
-      .union([z.string(), z.array(z.number())])
-      .describe('"start,end" in seconds (e.g. "1,3"), or [start, end]; 1..3 s inside the video'),
+      .union([z.string(), z.array(z.union([z.number(), z.string()]))], {
+        error: (issue) => (issue.input === undefined ? 'timestamps is required: "start,end" in seconds, e.g. "1,3"' : undefined),
+      })
+      .describe('required: "start,end" in seconds (e.g. "1,3"), or [start, end] of numbers or numeric strings; 1..3 s inside the video'),
     url: z.string().optional().describe('http(s) URL of a video, or data:video/...;base64,'),
     from_task: z.string().optional().describe('id of a completed video task of this service; wins over url'),
-    model: z.string().optional().describe('"sora-2-character" or "sora-character"'),
-    username: z.string().optional().describe('requested handle [a-z0-9_]{3,30}; the username becomes <owner>.<handle>'),
+    model: z.string().optional().describe('"sora-2-character" or "sora-character"; any string is accepted and echoed'),
+    username: z.string().optional().describe('requested handle [a-z0-9_]{3,30} (or the full <owner>.<handle> with your own owner); the username becomes <owner>.<handle>'),
     display_name: z.string().optional().describe('1..80 characters'),
     visibility: z.enum(['private', 'public']).optional(),
   })
