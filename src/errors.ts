@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'task_not_found'
   | 'not_found'
   | 'username_taken'
+  | 'key_name_taken'
   | 'task_not_completed'
   | 'idempotency_conflict'
   | 'source_too_large'

@@ -17,6 +17,7 @@ const TABLE: Record<ErrorCode, [number, string]> = {
   task_not_found: [404, 'not_found_error'],
   not_found: [404, 'not_found_error'],
   username_taken: [409, 'conflict_error'],
+  key_name_taken: [409, 'conflict_error'],
   task_not_completed: [409, 'conflict_error'],
   idempotency_conflict: [409, 'conflict_error'],
   source_too_large: [413, 'invalid_request_error'],

@@ -62,6 +62,7 @@ export async function createCharacterFromCli(config: Config, flags: CreateFlags)
       visibility: flags.public ? 'public' : 'private',
     });
     console.log(JSON.stringify(body, null, 2));
+    console.error(`made @${body.username} with key "${principal.name}" (${principal.keyId}, owner ${principal.owner}); its page: ${body.permalink}`);
     return 0;
   } catch (err) {
     if (!isAppError(err)) throw err;

@@ -73,6 +73,7 @@ export interface CharacterRepo {
 }
 
 export interface ApiKeyRepo {
+  /** AppError key_name_taken when an active key has that name. */
   insert(k: ApiKeyRecord): Promise<void>;
   /** Revoked keys are returned too: the caller checks `revokedAt`. */
   findByHash(hash: string): Promise<ApiKeyRecord | null>;
@@ -80,8 +81,8 @@ export interface ApiKeyRepo {
   /** Oldest first. */
   list(): Promise<ApiKeyRecord[]>;
   /**
-   * Revokes the key whose id or name matches (every key of that name). True when a key matched;
-   * a key revoked before keeps its first `revokedAt`.
+   * Revokes the active key of that id (`key_...`) or that name: one key at most, since active
+   * names are unique. True when a key matched; a key revoked before keeps its first `revokedAt`.
    */
   revoke(idOrName: string, at: number): Promise<boolean>;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TaskRecord } from '../../src/store/types.js';
+import type { VideoTaskRecord } from '../../src/store/types.js';
 import { startFileServer } from '../support/file-server.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { makeVideo } from '../support/videos.js';
@@ -16,7 +16,7 @@ describe('relay clients as they are', () => {
     files = await startFileServer({ 'clip.mp4': { path: await makeVideo({ durationSec: 4, width: 320, height: 180 }), type: 'video/mp4' } });
     url = files.url('clip.mp4');
     h = await startHarness();
-    const base: Omit<TaskRecord, 'id' | 'keyId' | 'status'> = {
+    const base: Omit<VideoTaskRecord, 'id' | 'keyId' | 'status'> = {
       model: 'sora-2', engine: 'local', progress: 0, prompt: 'p', size: '720x1280', seconds: '4',
       remixedFromVideoId: null, characterIds: [], inputReferenceKey: null, videoKey: null, thumbnailKey: null,
       spritesheetKey: null, durationSec: null, errorCode: null, errorMessage: null, createdAt: 1, completedAt: null, expiresAt: null,

@@ -133,6 +133,30 @@ describe('e2e: the CLI', () => {
     expect(unknown.stdout).toContain('no active key never-made');
   });
 
+  it('key names are unique: a second key of a name is refused, so revoke NAME means one key', async () => {
+    await cli(['keys', 'create', '--name', 'shared-name']);
+    const second = await cli(['keys', 'create', '--name', 'shared-name'], 1);
+    expect(second.stdout).toBe('');
+    expect(second.stderr).toContain('already named "shared-name"');
+    const rows = (await cli(['keys', 'list'])).stdout.split('\n').filter((l) => l.split('\t')[1] === 'shared-name');
+    expect(rows).toHaveLength(1);
+    await cli(['keys', 'create', '--name', 'other-name']);
+    expect((await cli(['keys', 'revoke', 'shared-name'])).stdout).toContain('revoked shared-name');
+    const after = (await cli(['keys', 'list'])).stdout.split('\n');
+    expect(after.find((l) => l.split('\t')[1] === 'other-name')).toMatch(/\tactive$/);
+    // A revoked name is free again.
+    await cli(['keys', 'create', '--name', 'shared-name']);
+  });
+
+  it('create prints links on the configured PUBLIC_URL and says which key it used', async () => {
+    const r = await runCli(['create', '--file', face, '--timestamps', '1,3'], { ...env, PUBLIC_URL: 'https://chars.example.com/' });
+    expect(r.code, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout);
+    expect(c.permalink).toBe(`https://chars.example.com/profile/${c.username}`);
+    expect(c.profile_picture_url).toMatch(/^https:\/\/chars\.example\.com\/files\//);
+    expect(r.stderr).toMatch(new RegExp(`made @${c.username.replace('.', '\\.')} with key "local-cli" \\(key_[0-9a-f]{24}, owner [a-z]{9}\\)`));
+  });
+
   it('keys create without --name explains itself', async () => {
     const r = await cli(['keys', 'create'], 1);
     expect(r.stdout).toBe('');

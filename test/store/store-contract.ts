@@ -151,6 +151,20 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await store.keys.findByHash(byId.hash))!.revokedAt).toBe(1_700_000_100);
         expect(await store.keys.revoke(`key_${hex(12)}`, 1)).toBe(false);
       });
+
+      it('refuses a second active key of the same name with key_name_taken; a revoked name may be reused', async () => {
+        const first = makeKey();
+        await store.keys.insert(first);
+        await expectAppError(store.keys.insert(makeKey({ name: first.name })), 'key_name_taken', 'name');
+        expect(await store.keys.revoke(first.name, 1_700_000_100)).toBe(true);
+        const second = makeKey({ name: first.name });
+        await store.keys.insert(second);
+        // Revoking the name again reaches the one active key of that name, and only it.
+        expect(await store.keys.revoke(first.name, 1_700_000_200)).toBe(true);
+        expect((await store.keys.findByHash(first.hash))!.revokedAt).toBe(1_700_000_100);
+        expect((await store.keys.findByHash(second.hash))!.revokedAt).toBe(1_700_000_200);
+        expect(await store.keys.revoke(first.name, 1_700_000_300)).toBe(false);
+      });
     });
 
     describe('characters', () => {
@@ -576,6 +590,29 @@ export function describeMigrations(name: string, url: () => string): void {
         expect(await migrateToLatest(second.db)).toEqual([]);
       } finally {
         await second.db.destroy();
+      }
+    });
+
+    it('0002 keeps the oldest of active keys that shared a name and renames the others', async () => {
+      const { openDatabase, createMigrator } = await import('../../src/store/kysely/index.js');
+      const { db } = openDatabase(url());
+      try {
+        const migrator = await createMigrator(db);
+        await migrator.migrateDown();
+        expect((await migrator.getMigrations()).filter((m) => m.executedAt).map((m) => m.name)).toEqual(['0001_initial']);
+        const key = (id: string, createdAt: number, revokedAt: number | null = null) => ({
+          id, name: 'shared', hash: `h-${id}`, owner: `o${id.slice(-8)}`, created_at: createdAt, revoked_at: revokedAt,
+        });
+        await db.insertInto('api_keys').values([key('key_dup00000001', 1), key('key_dup00000002', 2), key('key_dup00000003', 3, 5)]).execute();
+        await migrator.migrateToLatest();
+        const rows = await db.selectFrom('api_keys').select(['id', 'name']).where('id', 'like', 'key_dup%').orderBy('id').execute();
+        expect(rows).toEqual([
+          { id: 'key_dup00000001', name: 'shared' },
+          { id: 'key_dup00000002', name: 'shared key_dup00000002' },
+          { id: 'key_dup00000003', name: 'shared' },
+        ]);
+      } finally {
+        await db.destroy();
       }
     });
   });

@@ -1,6 +1,10 @@
 import type { Kysely, Selectable } from 'kysely';
+import { AppError } from '../../errors.js';
 import type { ApiKeyRecord, ApiKeyRepo } from '../types.js';
-import type { ApiKeysTable, DB } from './database.js';
+import type { ApiKeysTable, DB, Dialect } from './database.js';
+import { isUniqueViolation } from './sql-errors.js';
+
+const ACTIVE_NAME_UNIQUE = { constraint: 'api_keys_active_name', column: 'api_keys.name' };
 
 const rowToKey = (r: Selectable<ApiKeysTable>): ApiKeyRecord => ({
   id: r.id,
@@ -11,13 +15,20 @@ const rowToKey = (r: Selectable<ApiKeysTable>): ApiKeyRecord => ({
   revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
 });
 
-export function createApiKeysRepo(db: Kysely<DB>): ApiKeyRepo {
+export function createApiKeysRepo(db: Kysely<DB>, dialect: Dialect): ApiKeyRepo {
   return {
     async insert(k) {
-      await db
-        .insertInto('api_keys')
-        .values({ id: k.id, name: k.name, hash: k.hash, owner: k.owner, created_at: k.createdAt, revoked_at: k.revokedAt })
-        .execute();
+      try {
+        await db
+          .insertInto('api_keys')
+          .values({ id: k.id, name: k.name, hash: k.hash, owner: k.owner, created_at: k.createdAt, revoked_at: k.revokedAt })
+          .execute();
+      } catch (err) {
+        if (isUniqueViolation(err, dialect, ACTIVE_NAME_UNIQUE)) {
+          throw new AppError('key_name_taken', `an active key is already named "${k.name}"`, { param: 'name', cause: err });
+        }
+        throw err;
+      }
     },
 
     async findByHash(hash) {
@@ -36,13 +47,17 @@ export function createApiKeysRepo(db: Kysely<DB>): ApiKeyRepo {
     },
 
     async revoke(idOrName, at) {
-      const result = await db
-        .updateTable('api_keys')
-        .set({ revoked_at: at })
-        .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+      // An id names one key; otherwise a name names the one active key of that name (names of active keys are unique).
+      for (const column of ['id', 'name'] as const) {
+        const result = await db
+          .updateTable('api_keys')
+          .set({ revoked_at: at })
+          .where(column, '=', idOrName)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) > 0) return true;
+      }
+      return false;
     },
   };
 }

@@ -16,7 +16,7 @@ export { migrateToLatest, createMigrator } from './migrator.js';
 export function createStoreOn({ db, dialect, externalChanges }: Database): Store {
   const characters = createCharactersRepo(db, dialect);
   return {
-    keys: createApiKeysRepo(db),
+    keys: createApiKeysRepo(db, dialect),
     // SQLite can tell cheaply when someone else committed, so lookups can be served from memory.
     characters: externalChanges ? withCharacterCache(characters, { externalChanges }) : characters,
     idempotency: createIdempotencyRepo(db),

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001_initial.js';
+import { uniqueKeyNames } from './0002_unique_key_names.js';
 
 /**
  * Every migration, by name, in order. A static map rather than a folder read, so it works the
@@ -8,4 +9,5 @@ import { initial } from './0001_initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_unique_key_names': uniqueKeyNames,
 };
