@@ -1,13 +1,19 @@
 // The whole flow with nothing but the official `openai` SDK:
-//   node examples/sdk-flow.mjs path/to/face.mp4
-// Settings: SORA_CHARACTERS_URL (default http://localhost:8080), OPENAI_API_KEY (a sora-characters key).
+//   node examples/sdk-flow.mjs path/to/face.mp4 [output-folder]
+// The MP4 and the thumbnail go into output-folder (default: a new folder in the system's temp
+// folder); the script prints where. Settings: SORA_CHARACTERS_URL (default http://localhost:8080),
+// OPENAI_API_KEY (a sora-characters key).
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import OpenAI from 'openai';
 
 const base = (process.env.SORA_CHARACTERS_URL ?? 'http://localhost:8080').replace(/\/+$/, '');
 const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: process.env.OPENAI_API_KEY });
 const videoFile = process.argv[2];
-if (!videoFile) throw new Error('usage: node examples/sdk-flow.mjs path/to/video.mp4');
+if (!videoFile) throw new Error('usage: node examples/sdk-flow.mjs path/to/video.mp4 [output-folder]');
+const outDir = process.argv[3] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sdk-flow-'));
+fs.mkdirSync(outDir, { recursive: true });
 
 // 1. A character from a video (the first 3 s), with the SDK's createCharacter.
 const character = await client.videos.createCharacter({ name: 'Ada', video: fs.createReadStream(videoFile) });
@@ -24,9 +30,11 @@ while (video.status === 'queued' || video.status === 'in_progress') {
 if (video.status !== 'completed') throw new Error(`video failed: ${video.error?.message}`);
 
 // 3. The MP4 and the thumbnail.
-fs.writeFileSync('video.mp4', Buffer.from(await (await client.videos.downloadContent(video.id)).arrayBuffer()));
-fs.writeFileSync('thumbnail.webp', Buffer.from(await (await client.videos.downloadContent(video.id, { variant: 'thumbnail' })).arrayBuffer()));
-console.log('saved video.mp4 and thumbnail.webp');
+const videoPath = path.join(outDir, 'video.mp4');
+const thumbnailPath = path.join(outDir, 'thumbnail.webp');
+fs.writeFileSync(videoPath, Buffer.from(await (await client.videos.downloadContent(video.id)).arrayBuffer()));
+fs.writeFileSync(thumbnailPath, Buffer.from(await (await client.videos.downloadContent(video.id, { variant: 'thumbnail' })).arrayBuffer()));
+console.log(`saved ${videoPath} and ${thumbnailPath}`);
 
 // 4. A new character from that task (the seed's from_task), through the SDK's generic POST.
 const fromTask = await client.post(`${base}/sora/v1/characters`, { body: { from_task: video.id, timestamps: '1,3' } });

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { optionalTiers } from './support/tiers.js';
 
-/** Fails fast with one clear line when the machine lacks what the suites need. */
-export default function setup(): void {
+/** Fails fast with one clear line when the machine lacks what the suites need; names the tiers that will not run. */
+export default function setup(): () => void {
   for (const bin of [process.env.FFMPEG_PATH ?? 'ffmpeg', process.env.FFPROBE_PATH ?? 'ffprobe']) {
     try {
       execFileSync(bin, ['-version'], { stdio: 'ignore' });
@@ -9,4 +10,15 @@ export default function setup(): void {
       throw new Error(`${bin} is not installed: the test suites run real ffmpeg (apt-get install ffmpeg)`);
     }
   }
+  const skipped = optionalTiers().filter((t) => !t.available);
+  if (skipped.length > 0 && process.env.SORA_REQUIRE_TIERS === 'all') {
+    throw new Error(`SORA_REQUIRE_TIERS=all but these tiers cannot run: ${skipped.map((t) => `${t.name} (${t.howTo})`).join('; ')}`);
+  }
+  const banner = () => {
+    if (skipped.length === 0) return;
+    const lines = skipped.map((t) => `  SKIPPED: ${t.name} — to run it, ${t.howTo}`);
+    console.warn(['', '!'.repeat(78), ...lines, '!'.repeat(78), ''].join('\n'));
+  };
+  banner();
+  return banner;
 }

@@ -1,18 +1,15 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
+import { CHROMIUM_PATH, tierAvailable } from '../support/tiers.js';
 import { faceVideo } from './support/sources.js';
 import { ALICE, bearer, ensureBuilt, killAll, removeDir, startServer, type ServerProcess } from './support/server-process.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) {
-  console.warn(`[e2e] skipping the profile page browser test: no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-}
+const CHROMIUM = CHROMIUM_PATH;
+const hasChromium = tierAvailable('browser tests (profile page in chromium)');
 
 interface Character {
   id: string;

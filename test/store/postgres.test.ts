@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createKyselyStore } from '../../src/store/kysely/index.js';
+import { tierAvailable } from '../support/tiers.js';
 import { describeMigrations, describeStoreContract } from './store-contract.js';
 
 /** Runs when TEST_DATABASE_URL is set, each run in a fresh schema that it drops afterwards. */
@@ -13,7 +14,7 @@ const withSearchPath = (url: string, schema: string): string => {
   return u.toString();
 };
 
-describe.skipIf(!base)('postgres store', () => {
+describe.skipIf(!tierAvailable('PostgreSQL store suites'))('postgres store', () => {
   const schemas = {
     store: `store_test_${randomBytes(6).toString('hex')}`,
     migrations: `store_mig_${randomBytes(6).toString('hex')}`,
