@@ -11,16 +11,18 @@ import { createLocalEngine } from './engines/local/index.js';
 import { createEngineRegistry, modelMapFromSetting } from './engines/registry.js';
 import { createSourceFetcher } from './fetch/source-fetcher.js';
 import { createInProcessQueue } from './jobs/inprocess/inprocess-queue.js';
-import type { JobHandlers } from './jobs/types.js';
+import type { JobHandlers } from './jobs/ports.js';
 import { createKeyService } from './keys/key-service.js';
 import { prepareReferenceImage } from './media/reference-image.js';
 import { createMediaToolkit } from './media/toolkit.js';
-import { createDiskBlobStore } from './storage/disk/disk-blob-store.js';
-import { withSmallBlobCache } from './storage/small-blob-cache.js';
-import { createUrlSigner } from './storage/signed-url.js';
-import { createKyselyStore } from './store/kysely/index.js';
+import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
+import { withSmallBlobCache } from './blobs/small-blob-cache.js';
+import { createUrlSigner } from './api/signed-url.js';
+import { withCharacterCache } from './records/cached-characters.js';
+import { createKyselyStore, migrateDatabase as migrateKysely, type KyselyStore } from './records/kysely/index.js';
+import type { Store } from './records/ports.js';
 import { createRenderVideoJob } from './videos/render-video.js';
-import { createVideoService, inputReferenceKey } from './videos/video-service.js';
+import { createVideoService } from './videos/video-service.js';
 import { createWebhookDeliveryHandler, createWebhookNotifier, jobQueueDeliveryQueue } from './webhooks/index.js';
 
 /**
@@ -33,7 +35,7 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
   await mkdir(dataDir, { recursive: true });
   const signingSecret = await loadSigningSecret(config.signingSecret, dataDir);
 
-  const store = await createKyselyStore(resolveSqlitePath(config.databaseUrl));
+  const store = withLookupCache(await createKyselyStore(resolveSqlitePath(config.databaseUrl)));
   // Portraits and thumbnails are served from memory; everything is written through the cache.
   const blobs = withSmallBlobCache(createDiskBlobStore(resolve(config.storageUrl.replace(/^file:/, ''))));
   const queue = createInProcessQueue(store.jobs, {
@@ -66,16 +68,12 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
     [createLocalEngine({ binaries: { ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath } })],
     modelMapFromSetting(config.engineModels ?? undefined),
   );
-  const videos = createVideoService({ store, blobs, queue, engines, characters, maxQueuedJobs: config.maxQueuedJobs });
+  const videos = createVideoService({
+    store, blobs, queue, engines, workDir, maxQueuedJobs: config.maxQueuedJobs,
+    prepareReferenceImage: (ref, scratchPath) => prepareReferenceImage(ref, scratchPath, (u, d) => fetcher.fetchToFile(u, d), config.maxUploadBytes),
+  });
   const webhookQueue = jobQueueDeliveryQueue(queue);
   const webhooks = createWebhookNotifier({ url: config.webhookUrl, secret: config.webhookSecret, queue: webhookQueue, log });
-  const storeInputReference = async (videoId: string, ref: { path: string } | { imageUrl: string }) => {
-    await mkdir(workDir, { recursive: true });
-    const png = await prepareReferenceImage(ref, join(workDir, `${videoId}.ref`), (u, d) => fetcher.fetchToFile(u, d), config.maxUploadBytes);
-    const key = inputReferenceKey(videoId);
-    await blobs.putBuffer(key, png, 'image/png');
-    return key;
-  };
   const keys = createKeyService(store.keys, { staticKeys: config.apiKeys, adminKeys: config.adminApiKeys });
   const handlers: JobHandlers = {
     'character.create': createMakeCharacterJob({
@@ -91,7 +89,7 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
   };
 
   return {
-    config, log, signingSecret, store, blobs, queue, characters, videos, keys, handlers, storeInputReference, workDir,
+    config, log, signingSecret, store, blobs, queue, characters, videos, keys, handlers, workDir,
     readiness: {
       store: () => store.ping(),
       storage: () => blobs.ping(),
@@ -120,12 +118,23 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } =
     logger: opts.logger ?? rt.log,
     videos: {
       videos: rt.videos,
-      storeInputReference: rt.storeInputReference,
       tmpDir: rt.workDir,
       maxUploadBytes: c.maxUploadBytes,
       pollAfterMs: c.videoPollAfterMs,
     },
   });
+}
+
+/** SQLite can tell cheaply when someone else committed, so there character lookups are served from memory. */
+function withLookupCache(store: KyselyStore): Store {
+  const { externalChanges } = store;
+  return externalChanges ? { ...store, characters: withCharacterCache(store.characters, { externalChanges }) } : store;
+}
+
+/** `sora-characters migrate`: the configured database brought to the latest schema; the names applied. */
+export async function migrateDatabase(config: Config): Promise<string[]> {
+  await mkdir(resolve(config.dataDir), { recursive: true });
+  return migrateKysely(resolveSqlitePath(config.databaseUrl));
 }
 
 /** `sqlite:` paths are relative to the working directory, like DATA_DIR. */

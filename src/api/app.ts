@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -6,8 +7,7 @@ import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zo
 import { createHash } from 'node:crypto';
 import type { CharacterService } from '../characters/character-service.js';
 import type { KeyService } from '../keys/key-service.js';
-import type { BlobLoader } from '../storage/small-blob-cache.js';
-import type { BlobStore } from '../storage/types.js';
+import type { BlobLoader, BlobStore } from '../blobs/ports.js';
 import { authHook } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
 import { metricsRoutes } from './metrics.js';
@@ -15,6 +15,7 @@ import { characterRoutes } from './routes/characters.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { profileRoutes } from './routes/profile.js';
+import { sdkCharacterRoutes } from './routes/sdk-characters.js';
 import { videoRoutes, type VideoRouteDeps } from './routes/videos.js';
 
 export interface AppDeps {
@@ -32,7 +33,7 @@ export interface AppDeps {
     logLevel: string;
   };
   /** Video tasks in the OpenAI Videos API shape. */
-  videos: Omit<VideoRouteDeps, 'characters'>;
+  videos: Omit<VideoRouteDeps, 'blobs'>;
   logger?: boolean | object;
 }
 
@@ -87,8 +88,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         keyGenerator: (req) => req.principal?.keyId ?? createHash('sha256').update(req.ip).digest('hex'),
       });
     }
+    // Multipart bodies for the routes that take them (video tasks, the SDK's character upload).
+    await api.register(multipart);
     await api.register(characterRoutes(deps.characters));
-    await api.register(videoRoutes({ ...deps.videos, characters: deps.characters }));
+    await api.register(videoRoutes({ ...deps.videos, blobs: deps.blobs }));
+    await api.register(sdkCharacterRoutes({ characters: deps.characters, tmpDir: deps.videos.tmpDir, maxUploadBytes: deps.videos.maxUploadBytes }));
   });
 
   return app;

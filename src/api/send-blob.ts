@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import { parseRange } from '../storage/serve-range.js';
-import type { BlobLoader, LoadedBlob } from '../storage/small-blob-cache.js';
-import type { BlobStore } from '../storage/types.js';
+import { parseRange } from './serve-range.js';
+import type { BlobLoader, BlobStore, LoadedBlob } from '../blobs/ports.js';
 
 type Blobs = Pick<BlobStore, 'stat' | 'read'> & Partial<BlobLoader>;
 

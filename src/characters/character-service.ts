@@ -2,15 +2,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
-import type { Principal } from '../keys/key-service.js';
-import type { JobQueue } from '../jobs/types.js';
-import type { BlobStore } from '../storage/types.js';
-import type { CharacterRecord, Store, Visibility } from '../store/types.js';
+import type { Principal } from '../principal.js';
+import type { JobQueue } from '../jobs/ports.js';
+import type { BlobStore } from '../blobs/ports.js';
+import type { CharacterRecord, Store, Visibility } from '../records/ports.js';
 import type { CharacterEvents } from './events.js';
 import type { SourceFetcher, UrlSigner } from './ports.js';
 import { checkWindowInside, parseTimestamps } from './timestamps.js';
 import { pickUniqueUsername } from './usernames.js';
 import { toCharacterView, type CharacterView } from './view.js';
+import { unixNow } from '../clock.js';
+import { characterKeys } from '../blob-keys.js';
+import { isDataUrl } from '../source-url.js';
 
 export interface CreateCharacterInput {
   timestamps?: unknown;
@@ -47,16 +50,11 @@ export interface CharacterServiceDeps {
   now?: () => number;
 }
 
-export const characterBlobPrefix = (id: string) => `characters/${id}/`;
-export const uploadBlobKey = (id: string) => `${characterBlobPrefix(id)}source.bin`;
-
-export const isDataUrl = (url: string) => /^data:/i.test(url);
-
 const newCharacterId = () => `ch_${randomBytes(16).toString('hex')}`;
 
 export function createCharacterService(deps: CharacterServiceDeps) {
   const { store, blobs, queue, fetcher, events } = deps;
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const now = deps.now ?? unixNow;
   const view = (c: CharacterRecord) => toCharacterView(c, deps.publicUrl, deps.signUrl);
 
   /** Loads a character the principal may see: its own, or a public one. */
@@ -100,7 +98,7 @@ export function createCharacterService(deps: CharacterServiceDeps) {
   async function removeCharacter(c: CharacterRecord): Promise<void> {
     await store.characters.delete(c.id);
     await store.idempotency.deleteByCharacter(c.id);
-    await blobs.deletePrefix(characterBlobPrefix(c.id));
+    await blobs.deletePrefix(characterKeys(c.id).prefix);
   }
 
   /**
@@ -147,7 +145,9 @@ export function createCharacterService(deps: CharacterServiceDeps) {
     view,
     findVisible,
 
-    async create(p: Principal, input: CreateCharacterInput, opts: CreateOptions = {}): Promise<{ status: 200 | 202; body: CharacterView }> {
+    async create(p: Principal, given: CreateCharacterInput, opts: CreateOptions = {}): Promise<{ status: 200 | 202; body: CharacterView }> {
+      // A URL is judged, stored and fetched as one trimmed string (a `data:` URL with a leading space is still inline).
+      const input = typeof given.url === 'string' ? { ...given, url: given.url.trim() } : given;
       const window = parseTimestamps(input.timestamps);
       const source = await resolveSource(p, input);
       validateExtras(input);
@@ -188,13 +188,13 @@ export function createCharacterService(deps: CharacterServiceDeps) {
           usernameTaken: (u) => store.characters.usernameExists(u),
         }, input.username);
         if (input.upload) {
-          await blobs.putFile(uploadBlobKey(id), input.upload.path, 'application/octet-stream');
+          await blobs.putFile(characterKeys(id).upload, input.upload.path, 'application/octet-stream');
         } else if (input.url !== undefined && isDataUrl(input.url) && source.kind === 'url') {
           await mkdir(deps.workDir, { recursive: true });
           const tmp = join(deps.workDir, `${id}.inline`);
           try {
             await fetcher.fetchToFile(input.url, tmp);
-            await blobs.putFile(uploadBlobKey(id), tmp, 'application/octet-stream');
+            await blobs.putFile(characterKeys(id).upload, tmp, 'application/octet-stream');
           } finally {
             await rm(tmp, { force: true });
           }
@@ -212,7 +212,7 @@ export function createCharacterService(deps: CharacterServiceDeps) {
         await queue.enqueue('character.create', { characterId: id }, { id: `job_${id}` });
       } catch (err) {
         if (opts.idempotencyKey) await store.idempotency.deleteByCharacter(id);
-        await blobs.deletePrefix(characterBlobPrefix(id)).catch(() => {});
+        await blobs.deletePrefix(characterKeys(id).prefix).catch(() => {});
         throw err;
       }
       if (opts.respondAsync) {

@@ -3,14 +3,16 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AppError, isAppError } from '../errors.js';
-import type { JobContext } from '../jobs/types.js';
-import type { BlobStore } from '../storage/types.js';
-import type { CharacterRecord, Store } from '../store/types.js';
-import { characterBlobPrefix, isDataUrl, uploadBlobKey } from './character-service.js';
-import type { ProbeResult } from '../media/types.js';
+import type { JobContext } from '../jobs/ports.js';
+import type { BlobStore } from '../blobs/ports.js';
+import type { CharacterRecord, Store } from '../records/ports.js';
+import { characterKeys } from '../blob-keys.js';
+import { isDataUrl } from '../source-url.js';
+import type { ProbeResult } from './ports.js';
 import type { CharacterEvents } from './events.js';
 import type { MediaToolkit, RangeRead, SourceFetcher } from './ports.js';
 import { checkWindowInside } from './timestamps.js';
+import { unixNow } from '../clock.js';
 
 export interface MakeCharacterDeps {
   store: Pick<Store, 'characters' | 'tasks'>;
@@ -32,13 +34,13 @@ export interface MakeCharacterDeps {
  */
 export function createMakeCharacterJob(deps: MakeCharacterDeps) {
   const { store, blobs, media, events } = deps;
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const now = deps.now ?? unixNow;
 
   /** The source as a local file, or (large remote sources) as a range read in place. */
   async function bringSource(c: CharacterRecord, dir: string, signal: AbortSignal): Promise<{ path: string } | { range: RangeRead }> {
     const dest = join(dir, 'source');
     if (c.source.kind === 'url' && !isDataUrl(c.source.ref)) return deps.fetcher.fetchOrOpen(c.source.ref, dest, signal);
-    const key = c.source.kind !== 'task' ? uploadBlobKey(c.id) : (await store.tasks.get(c.source.ref))?.videoKey;
+    const key = c.source.kind !== 'task' ? characterKeys(c.id).upload : (await store.tasks.get(c.source.ref))?.videoKey;
     if (!key) throw new AppError('task_not_found', `video task ${c.source.ref} no longer exists`);
     await pipeline(await blobs.read(key), createWriteStream(dest), { signal });
     return { path: dest };
@@ -74,13 +76,13 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
       const clipPath = join(dir, 'clip.mp4');
       const { extraction, portrait, face, portraitTime } = await cutWindow(c, src, probe, clipPath, signal);
 
-      const prefix = characterBlobPrefix(c.id);
-      await blobs.putFile(`${prefix}clip.mp4`, clipPath, 'video/mp4');
-      await blobs.putBuffer(`${prefix}portrait.webp`, portrait, 'image/webp');
+      const keys = characterKeys(c.id);
+      await blobs.putFile(keys.clip, clipPath, 'video/mp4');
+      await blobs.putBuffer(keys.portrait, portrait, 'image/webp');
       const updated = await store.characters.update(c.id, {
         status: 'ready',
-        portraitKey: `${prefix}portrait.webp`,
-        clipKey: `${prefix}clip.mp4`,
+        portraitKey: keys.portrait,
+        clipKey: keys.clip,
         media: {
           source_duration: probe.durationSec,
           source_width: probe.displayWidth,
@@ -101,10 +103,10 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
       });
       if (!updated) {
         // Deleted while being made: leave nothing behind.
-        await blobs.deletePrefix(prefix);
+        await blobs.deletePrefix(keys.prefix);
         return;
       }
-      if (c.source.kind !== 'task') await blobs.deletePrefix(uploadBlobKey(c.id));
+      if (c.source.kind !== 'task') await blobs.deletePrefix(characterKeys(c.id).upload);
       deps.log?.info({ characterId: c.id, ms: Date.now() - started }, 'character ready');
     } catch (err) {
       throw remote?.failure() ?? err;
@@ -124,7 +126,7 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
       errorMessage: known ? err.message : 'the character could not be made',
       updatedAt: now(),
     });
-    await blobs.deletePrefix(uploadBlobKey(id)).catch(() => {});
+    await blobs.deletePrefix(characterKeys(id).upload).catch(() => {});
   }
 
   return async function makeCharacterJob(payload: { characterId: string }, ctx: JobContext): Promise<void> {

@@ -1,6 +1,39 @@
-import type { FaceBox, ProbeResult, RgbFrame } from '../media/types.js';
+import type { Box } from '../geometry.js';
 
-/** What the character pipeline needs from the outside, as ports; main.ts plugs in the adapters. */
+/** What the character pipeline needs from the outside, as ports; wiring.ts plugs in the adapters. */
+
+/** Facts ffprobe tells about a source. */
+export interface ProbeResult {
+  /** Seconds: the video stream's duration, else the container's. */
+  durationSec: number;
+  /** Coded size of the video stream. */
+  width: number;
+  height: number;
+  /** Display size after the sample aspect ratio and rotation (what a viewer sees). */
+  displayWidth: number;
+  displayHeight: number;
+  /** Degrees clockwise the player rotates the picture: 0, 90, 180, 270. */
+  rotation: number;
+  videoCodec: string;
+  hasAudio: boolean;
+  formatName: string;
+  fps: number;
+  /** Index (in the container) of the video stream these facts describe; absent means the first one. */
+  videoStreamIndex?: number;
+}
+
+/** A decoded frame of the window: packed RGB, upright. */
+export interface RgbFrame {
+  timeSec: number; // relative to the source start
+  width: number;
+  height: number;
+  data: Buffer; // width*height*3
+}
+
+/** A face found in a frame, with the detector's confidence. */
+export interface FaceBox extends Box {
+  score: number;
+}
 
 export interface SourceFetcher {
   /** Cheap checks at request time (scheme, literal private addresses); throws AppError. */
@@ -30,13 +63,20 @@ export interface WindowExtraction {
 
 export interface ChosenFrame {
   frame: RgbFrame;
+  /** The best face in `frame`, or null when no frame that was searched showed a face. */
   face: FaceBox | null;
+  /** The score that won: the face region's sharpness, else the whole frame's. */
   sharpness: number;
+  /** How many frames were offered, and how many went through face detection. */
+  offered: number;
+  detected: number;
 }
 
-/** One analysis of the frames of a window: frames are offered as they are decoded. */
+/** One analysis of the frames of a window: frames are offered as they are decoded, in time order. */
 export interface FrameChooser {
+  /** Feed the next frame. The chooser keeps a reference to `frame.data`. */
   offer(frame: RgbFrame): Promise<void>;
+  /** The choice; null when no frame was offered. */
   result(): Promise<ChosenFrame | null>;
   /** Done with every frame, the chosen one included: their buffers may be reused. */
   dispose(): void;

@@ -1,4 +1,4 @@
-import type { CharacterRecord } from '../store/types.js';
+import type { CharacterRecord } from '../records/ports.js';
 import type { UrlSigner } from './ports.js';
 
 /** The public JSON of a character: the seed's four fields first, then the extras. */

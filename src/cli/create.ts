@@ -2,7 +2,7 @@ import { basename, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
 import { isAppError } from '../errors.js';
-import type { Principal } from '../keys/key-service.js';
+import type { Principal } from '../principal.js';
 import { createRuntime, type Runtime } from '../wiring.js';
 import { cliLogger } from './cli-logger.js';
 

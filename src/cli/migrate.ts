@@ -1,13 +1,8 @@
-import { resolve } from 'node:path';
 import type { Config } from '../config/config.js';
-import { createKyselyStore } from '../store/kysely/index.js';
-import { mkdir } from 'node:fs/promises';
-import { resolveSqlitePath } from '../wiring.js';
+import { migrateDatabase } from '../wiring.js';
 
-/** `sora-characters migrate`: opening the store applies every pending migration. */
+/** `sora-characters migrate`: applies every pending migration of the configured database. */
 export async function migrate(config: Config): Promise<void> {
-  await mkdir(resolve(config.dataDir), { recursive: true });
-  const store = await createKyselyStore(resolveSqlitePath(config.databaseUrl));
-  await store.close();
-  console.log('database is up to date');
+  const applied = await migrateDatabase(config);
+  console.log(applied.length ? `applied ${applied.join(', ')}; database is up to date` : 'database is up to date');
 }

@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '../errors.js';
-import type { Engine, ProgressListener, RenderRequest, RenderResult } from './types.js';
+import type { Engine, ProgressListener, RenderRequest, RenderResult } from './ports.js';
 
 export interface UpstreamStatus {
   status: 'queued' | 'in_progress' | 'completed' | 'failed';

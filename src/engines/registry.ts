@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import type { Engine, EngineRegistry } from './types.js';
+import type { Engine, EngineRegistry } from './ports.js';
 
 /** Which engine renders which model, when ENGINE_MODELS is not set. */
 export const DEFAULT_MODEL_MAP: Readonly<Record<string, string>> = Object.freeze({

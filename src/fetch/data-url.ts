@@ -2,7 +2,7 @@ import { open, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.js';
-import type { DownloadResult } from './types.js';
+import type { DownloadResult } from './download-options.js';
 
 const VIDEO_MIME = /^video\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 const OCTET_STREAM = 'application/octet-stream';

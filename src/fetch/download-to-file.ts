@@ -5,7 +5,7 @@ import { REQUEST_HEADERS, requestFollowingRedirects, singleHeader } from './chec
 import { timedOut, toDownloadError, tooLarge, unreachable } from './fetch-errors.js';
 import { parseSourceUrl, type SourceUrlRules } from './parse-source-url.js';
 import { createSafeDispatcher } from './safe-dispatcher.js';
-import type { DownloadLimits, DownloadResult, NetworkOverrides } from './types.js';
+import type { DownloadLimits, DownloadResult, NetworkOverrides } from './download-options.js';
 
 
 /**

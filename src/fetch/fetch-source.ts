@@ -1,8 +1,8 @@
 import { writeDataUrlToFile } from './data-url.js';
 import { downloadToFile } from './download-to-file.js';
-import type { DownloadLimits, DownloadResult, NetworkOverrides } from './types.js';
+import type { DownloadLimits, DownloadResult, NetworkOverrides } from './download-options.js';
+import { isDataUrl } from '../source-url.js';
 
-export const isDataUrl = (url: string): boolean => /^\s*data:/i.test(url);
 
 /** Brings a source (`data:` or http(s) URL) onto local disk at `destPath`, within `limits`. */
 export async function fetchSource(

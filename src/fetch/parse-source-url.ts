@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { AppError } from '../errors.js';
 import { isForbiddenAddress } from './address-policy.js';
-import type { AddressPolicy } from './types.js';
+import type { AddressPolicy } from './download-options.js';
 
 export interface SourceUrlRules {
   allowPrivate: boolean;

@@ -6,7 +6,7 @@ import { REQUEST_HEADERS, requestFollowingRedirects, singleHeader } from './chec
 import { timedOut, toDownloadError, tooLarge, unreachable } from './fetch-errors.js';
 import { parseSourceUrl, type SourceUrlRules } from './parse-source-url.js';
 import { createSafeDispatcher } from './safe-dispatcher.js';
-import type { DownloadLimits, NetworkOverrides } from './types.js';
+import type { DownloadLimits, NetworkOverrides } from './download-options.js';
 
 /** A remote source read in place: ffmpeg reads `localUrl`, and only the bytes it asks for cross the network. */
 export interface RangeSource {

@@ -3,7 +3,7 @@ import net, { type LookupFunction } from 'node:net';
 import { Agent, buildConnector } from 'undici';
 import { isForbiddenAddress } from './address-policy.js';
 import { hostWithoutBrackets, notAllowed } from './parse-source-url.js';
-import type { AddressPolicy, HostResolver } from './types.js';
+import type { AddressPolicy, HostResolver } from './download-options.js';
 
 export interface SafeDispatcherOptions {
   allowPrivate: boolean;

@@ -1,15 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { ownerHandleFor } from '../characters/owner-handle.js';
-import type { ApiKeyRecord, ApiKeyRepo } from '../store/types.js';
+import type { Principal } from '../principal.js';
+import { ownerHandleFor } from './owner-handle.js';
+import type { ApiKeyRecord, ApiKeyRepo } from '../records/ports.js';
+import { unixNow } from '../clock.js';
 
-/** Who is calling: a resolved API key. */
-export interface Principal {
-  keyId: string;
-  owner: string;
-  name: string;
-  admin: boolean;
-}
 
 export const hashKey = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 
@@ -28,7 +23,7 @@ export function createKeyService(
   repo: ApiKeyRepo,
   opts: { staticKeys: string[]; adminKeys: string[]; now?: () => number },
 ): KeyService {
-  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  const now = opts.now ?? unixNow;
   const admin = new Set(opts.adminKeys.map(hashKey));
   const statics = new Map<string, Principal>();
   for (const secret of [...opts.staticKeys, ...opts.adminKeys]) {

@@ -2,21 +2,15 @@
  * Picks the portrait frame of a window: the sharpest frame that shows a face, else the sharpest
  * frame overall.
  */
-import type { FaceBox, FaceDetector, RgbFrame } from './types.js';
+import type { ChosenFrame, FaceBox, FrameChooser, RgbFrame } from '../characters/ports.js';
+import type { FaceDetector } from './faces/face-detector.js';
+import type { Box } from '../geometry.js';
 
 /** Variance of the Laplacian of `frame` (of `region` only when given); higher is sharper. */
-export type SharpnessScorer = (frame: RgbFrame, region?: { x: number; y: number; width: number; height: number }) => number;
+export type SharpnessScorer = (frame: RgbFrame, region?: Box) => number;
 
-export interface FrameChoice {
-  frame: RgbFrame;
-  /** The best face in `frame`, or null when no frame that was searched showed a face. */
-  face: FaceBox | null;
-  /** The score that won: the face region's sharpness, else the whole frame's. */
-  sharpness: number;
-  /** How many frames were offered, and how many went through face detection. */
-  offered: number;
-  detected: number;
-}
+/** The chooser's answer (the port's ChosenFrame). */
+export type FrameChoice = ChosenFrame;
 
 export interface FrameChooserOptions {
   /** Null: no face detection (every frame is judged whole). */
@@ -31,15 +25,6 @@ export interface FrameChooserOptions {
   maxDetections?: number;
   /** Given every offered frame's buffer at dispose(). */
   recycle?: (data: Buffer) => void;
-}
-
-export interface FrameChooser {
-  /** Feed the next frame (in time order). The chooser keeps a reference to `frame.data`. */
-  offer(frame: RgbFrame): Promise<void>;
-  /** The choice; null when no frame was offered. */
-  result(): Promise<FrameChoice | null>;
-  /** Done with every frame, the chosen one included: their buffers go to `recycle`. */
-  dispose(): void;
 }
 
 interface Scored {

@@ -4,7 +4,7 @@
  */
 import sharp from 'sharp';
 import { findSalientSubject, type Region } from './faces/saliency.js';
-import type { FaceBox, RgbFrame } from './types.js';
+import type { FaceBox, RgbFrame } from '../characters/ports.js';
 
 export const PORTRAIT_SIZE = 512;
 

@@ -1,5 +1,5 @@
 import { buildDurationScanArgs } from './ffmpeg/probe-args.js';
-import { runToolStreaming, type RunOptions } from './ffmpeg/run.js';
+import { runToolStreaming, type RunOptions } from '../ffmpeg/run.js';
 
 /**
  * The span of one stream's packets, from `pts_time,duration_time` CSV lines:

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import type { ProbeResult } from './types.js';
+import type { ProbeResult } from '../characters/ports.js';
 
 /** Largest picture accepted: 8192x8192 pixels in all, and no side longer than 16384. */
 export const MAX_PIXELS = 8192 * 8192;

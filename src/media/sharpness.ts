@@ -1,11 +1,8 @@
-import type { RgbFrame } from './types.js';
+import type { RgbFrame } from '../characters/ports.js';
+import type { Box } from '../geometry.js';
 
-export interface Region {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+/** The part of a frame to score. */
+export type Region = Box;
 
 /** Regions larger than this (on their long side) are box-averaged down before scoring. */
 export const SHARPNESS_MAX_SIDE = 512;

@@ -1,9 +1,9 @@
 import { AppError } from '../errors.js';
-import { defaultBinaries } from './ffmpeg/binaries.js';
-import { runToolStreaming } from './ffmpeg/run.js';
-import { isMediaToolError } from './ffmpeg/tool-error.js';
+import { defaultBinaries } from '../ffmpeg/binaries.js';
+import { runToolStreaming } from '../ffmpeg/run.js';
+import { isMediaToolError } from '../ffmpeg/tool-error.js';
 import { buildWindowArgs, planWindow, type WindowPlan } from './ffmpeg/window-args.js';
-import type { ProbeResult, RgbFrame } from './types.js';
+import type { ProbeResult, RgbFrame } from '../characters/ports.js';
 import { FrameAssembler } from './window-frames.js';
 
 export { buildWindowArgs, buildWindowFilterGraph, planWindow } from './ffmpeg/window-args.js';

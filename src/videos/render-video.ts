@@ -2,12 +2,13 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { EngineRegistry, RenderCharacter } from '../engines/types.js';
+import type { EngineRegistry, RenderCharacter } from '../engines/ports.js';
 import { AppError, isAppError } from '../errors.js';
-import type { JobContext } from '../jobs/types.js';
-import type { BlobStore } from '../storage/types.js';
-import type { Store, VideoTaskRecord } from '../store/types.js';
-import { videoBlobPrefix } from './video-service.js';
+import type { JobContext } from '../jobs/ports.js';
+import type { BlobStore } from '../blobs/ports.js';
+import type { Store, VideoTaskRecord } from '../records/ports.js';
+import { videoKeys } from '../blob-keys.js';
+import { unixNow } from '../clock.js';
 
 export interface RenderVideoDeps {
   store: Pick<Store, 'tasks' | 'characters'>;
@@ -26,7 +27,7 @@ const PROGRESS_WRITE_MS = 500;
 /** The render job: prepare the inputs, let the model's engine render, keep the three variants. */
 export function createRenderVideoJob(deps: RenderVideoDeps) {
   const { store, blobs } = deps;
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const now = deps.now ?? unixNow;
 
   async function download(key: string, dest: string, signal: AbortSignal) {
     await pipeline(await blobs.read(key), createWriteStream(dest), { signal });
@@ -79,13 +80,13 @@ export function createRenderVideoJob(deps: RenderVideoDeps) {
         signal,
       );
       await pending;
-      const prefix = videoBlobPrefix(t.id);
-      await blobs.putFile(`${prefix}video.mp4`, result.videoPath, 'video/mp4');
-      await blobs.putFile(`${prefix}thumbnail.webp`, result.thumbnailPath, 'image/webp');
-      await blobs.putFile(`${prefix}spritesheet.jpg`, result.spritesheetPath, 'image/jpeg');
+      const keys = videoKeys(t.id);
+      await blobs.putFile(keys.video, result.videoPath, 'video/mp4');
+      await blobs.putFile(keys.thumbnail, result.thumbnailPath, 'image/webp');
+      await blobs.putFile(keys.spritesheet, result.spritesheetPath, 'image/jpeg');
       return store.tasks.update(t.id, {
         status: 'completed', progress: 100, completedAt: now(), durationSec: result.durationSec,
-        videoKey: `${prefix}video.mp4`, thumbnailKey: `${prefix}thumbnail.webp`, spritesheetKey: `${prefix}spritesheet.jpg`,
+        videoKey: keys.video, thumbnailKey: keys.thumbnail, spritesheetKey: keys.spritesheet,
       });
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -100,7 +101,7 @@ export function createRenderVideoJob(deps: RenderVideoDeps) {
       if (ctx.attempt > ctx.maxAttempts) throw new AppError('internal_error', 'rendering was interrupted too many times');
       settled = await render(t, ctx.signal);
       // Deleted while rendering: leave nothing behind.
-      if (!settled) await blobs.deletePrefix(videoBlobPrefix(t.id));
+      if (!settled) await blobs.deletePrefix(videoKeys(t.id).prefix);
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       const known = isAppError(err);

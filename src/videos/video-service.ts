@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import type { CharacterService } from '../characters/character-service.js';
-import type { CharacterView } from '../characters/view.js';
-import type { EngineRegistry } from '../engines/types.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EngineRegistry } from '../engines/ports.js';
+import { videoKeys } from '../blob-keys.js';
 import { AppError } from '../errors.js';
-import type { JobQueue } from '../jobs/types.js';
-import type { Principal } from '../keys/key-service.js';
-import type { BlobStore } from '../storage/types.js';
-import type { CharacterRecord, Store, VideoTaskRecord } from '../store/types.js';
+import type { JobQueue } from '../jobs/ports.js';
+import type { Principal } from '../principal.js';
+import type { BlobStore } from '../blobs/ports.js';
+import type { CharacterRecord, Store, VideoTaskRecord } from '../records/ports.js';
 import { findMentions } from './mentions.js';
+import type { InputReference, ReferenceImagePreparer } from './ports.js';
 import { toVideoView, type VideoView } from './view.js';
+import { unixNow } from '../clock.js';
 
 export const VIDEO_SIZES = ['720x1280', '1280x720', '1024x1792', '1792x1024'] as const;
 export const VIDEO_SECONDS = ['4', '8', '12'] as const;
@@ -30,7 +32,9 @@ export interface VideoServiceDeps {
   blobs: BlobStore;
   queue: JobQueue;
   engines: EngineRegistry;
-  characters: CharacterService;
+  prepareReferenceImage: ReferenceImagePreparer;
+  /** Scratch space for input references on their way to the blob store. */
+  workDir: string;
   maxQueuedJobs: number;
   now?: () => number;
 }
@@ -42,8 +46,6 @@ export interface PreparedVideo {
   characterIds: string[];
 }
 
-export const videoBlobPrefix = (id: string) => `videos/${id}/`;
-export const inputReferenceKey = (id: string) => `${videoBlobPrefix(id)}input-reference`;
 const VARIANTS: Record<VideoVariant, { key: (t: VideoTaskRecord) => string | null; type: string }> = {
   video: { key: (t) => t.videoKey, type: 'video/mp4' },
   thumbnail: { key: (t) => t.thumbnailKey, type: 'image/webp' },
@@ -56,7 +58,7 @@ export const newVideoId = () => `video_${randomUUID()}`;
 
 export function createVideoService(deps: VideoServiceDeps) {
   const { store, blobs, queue, engines } = deps;
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const now = deps.now ?? unixNow;
 
   async function view(t: VideoTaskRecord): Promise<VideoView> {
     const names = new Map<string, string>();
@@ -146,8 +148,16 @@ export function createVideoService(deps: VideoServiceDeps) {
       return { fields, characterIds, id: newVideoId() };
     },
 
-    async create(p: Principal, prepared: PreparedVideo, inputRefKey: string | null): Promise<VideoView> {
-      return enqueueTask(p, prepared.fields, prepared.characterIds, { inputReferenceKey: inputRefKey }, prepared.id);
+    /** Stores the prepared video's input reference (if any) and queues its render. */
+    async create(p: Principal, prepared: PreparedVideo, inputReference: InputReference | null): Promise<VideoView> {
+      let inputReferenceKey: string | null = null;
+      if (inputReference) {
+        await mkdir(deps.workDir, { recursive: true });
+        const png = await deps.prepareReferenceImage(inputReference, join(deps.workDir, `${prepared.id}.ref`));
+        inputReferenceKey = videoKeys(prepared.id).inputReference;
+        await blobs.putBuffer(inputReferenceKey, png, 'image/png');
+      }
+      return enqueueTask(p, prepared.fields, prepared.characterIds, { inputReferenceKey }, prepared.id);
     },
 
     async get(p: Principal, id: string): Promise<VideoView> {
@@ -166,7 +176,7 @@ export function createVideoService(deps: VideoServiceDeps) {
     async remove(p: Principal, id: string) {
       const t = await findOwned(p, id);
       await store.tasks.delete(t.id);
-      await blobs.deletePrefix(videoBlobPrefix(t.id));
+      await blobs.deletePrefix(videoKeys(t.id).prefix);
       return { id: t.id, object: 'video.deleted' as const, deleted: true as const };
     },
 
@@ -190,13 +200,7 @@ export function createVideoService(deps: VideoServiceDeps) {
       }
       return enqueueTask(p, fields, characterIds, { remixedFromVideoId: source.id });
     },
-
-    read: (key: string, range?: { start: number; end: number }): Promise<Readable> => blobs.read(key, range),
-    stat: (key: string) => blobs.stat(key),
   };
 }
 
 export type VideoService = ReturnType<typeof createVideoService>;
-
-/** The answer of the official SDK's character calls: `{id, name, created_at}` plus the character. */
-export const toSdkCharacter = (c: CharacterView) => ({ ...c, name: c.display_name });

@@ -1,4 +1,4 @@
-import type { VideoTaskRecord } from '../store/types.js';
+import type { VideoTaskRecord } from '../records/ports.js';
 
 export interface VideoCharacterRef {
   id: string;

@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { WebhookEvent, WebhookEventType } from './event.js';
+import type { WebhookDeliveryPayload, WebhookEventType } from './ports.js';
 
-/** The job type the lead registers in `JobPayloads`. */
+export type { WebhookDeliveryPayload } from './ports.js';
+
+/** The job type of deliveries in `JobPayloads` (src/jobs/ports.ts). */
 export const WEBHOOK_DELIVER_JOB = 'webhook.deliver' as const;
 
-/** The payload of a `'webhook.deliver'` job: the event, and which attempt this job is (1 when absent). */
-export interface WebhookDeliveryPayload {
-  event: WebhookEvent;
-  attempt?: number;
-}
 
 /**
  * Where deliveries wait durably: one row (job) per attempt. `id` makes enqueue idempotent (an id

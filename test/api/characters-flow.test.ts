@@ -240,7 +240,7 @@ describe('characters end to end', () => {
     const res = await get(tampered);
     expect(res.statusCode).toBe(403);
     expect(res.json().error.code).toBe('invalid_signature');
-    const { signFilePath } = await import('../../src/storage/signed-url.js');
+    const { signFilePath } = await import('../../src/api/signed-url.js');
     const expired = signFilePath(h.rt.signingSecret, u.pathname.slice('/files/'.length), Math.floor(Date.now() / 1000) - 1);
     expect((await get(expired)).json().error.code).toBe('invalid_signature');
     await new Promise((r) => setTimeout(r, 1100));

@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VideoTaskRecord } from '../../src/store/types.js';
+import type { VideoTaskRecord } from '../../src/records/ports.js';
 import { startFileServer } from '../support/file-server.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { makeVideo } from '../support/videos.js';
@@ -94,6 +95,13 @@ describe('relay clients as they are', () => {
     const foreign = await post({ url, timestamps: '1,3', username: 'zzzzzzzzz.fullname_three' });
     expect(foreign.statusCode).toBe(400);
     expect(foreign.json().error).toMatchObject({ code: 'invalid_parameter', param: 'username' });
+  });
+
+  it('a data: URL with surrounding whitespace is still an inline source', async () => {
+    const bytes = await readFile(await makeVideo({ durationSec: 4, width: 320, height: 180 }));
+    const res = await post({ url: `  data:video/mp4;base64,${bytes.toString('base64')}\n`, timestamps: '1,3' });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'ready', source: { type: 'url', url: 'data:video/mp4' } });
   });
 
   it('model accepts any string and echoes it', async () => {

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalEngine } from '../../src/engines/local/index.js';
-import type { RenderCharacter, RenderRequest, RenderResult } from '../../src/engines/types.js';
+import type { RenderCharacter, RenderRequest, RenderResult } from '../../src/engines/ports.js';
 import { AppError } from '../../src/errors.js';
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { pollingEngine, type UpstreamStatus, type UpstreamVideoApi } from '../../src/engines/polling.js';
 import { DEFAULT_MODEL_MAP, createEngineRegistry, modelMapFromSetting, parseModelMap } from '../../src/engines/registry.js';
-import type { Engine, RenderRequest, RenderResult } from '../../src/engines/types.js';
+import type { Engine, RenderRequest, RenderResult } from '../../src/engines/ports.js';
 
 const fake = (name: string): Engine => ({
   name,

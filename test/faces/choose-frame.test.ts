@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFrameChooser } from '../../src/media/choose-frame.js';
 import { createHumanFaceDetector } from '../../src/media/faces/human-detector.js';
 import { scoreSharpness } from '../../src/media/sharpness.js';
-import type { FaceBox, FaceDetector, RgbFrame } from '../../src/media/types.js';
+import type { FaceBox, RgbFrame } from '../../src/characters/ports.js';
+import type { FaceDetector } from '../../src/media/faces/face-detector.js';
 import { decodeFrames, faceRect, laplacianVariance, makeFaceVideo } from '../support/faces.js';
 
 const placement = { left: 240, top: 60, width: 160 };

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createHumanFaceDetector } from '../../src/media/faces/human-detector.js';
 import { cutPortrait, PORTRAIT_SIZE, portraitRegion } from '../../src/media/portrait.js';
-import type { RgbFrame } from '../../src/media/types.js';
+import type { RgbFrame } from '../../src/characters/ports.js';
 import { sceneWithFace } from '../support/faces.js';
 
 async function decodeWebp(buf: Buffer): Promise<RgbFrame> {

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { findSalientSubject } from '../../src/media/faces/saliency.js';
-import type { RgbFrame } from '../../src/media/types.js';
+import type { RgbFrame } from '../../src/characters/ports.js';
 
 /** A dull grey frame with one saturated, detailed object centred at (cx, cy). */
 async function frameWithObject(cx: number, cy: number): Promise<RgbFrame> {

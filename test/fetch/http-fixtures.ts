@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { DownloadLimits } from '../../src/fetch/types.js';
+import type { DownloadLimits } from '../../src/fetch/download-options.js';
 
 export interface TestServer {
   port: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TailBuffer } from '../../src/media/ffmpeg/tail-buffer.js';
+import { TailBuffer } from '../../src/ffmpeg/tail-buffer.js';
 import { PacketSpan } from '../../src/media/probe-duration.js';
 import { createFrameChooser } from '../../src/media/choose-frame.js';
 import { FramePool } from '../../src/media/frame-pool.js';

@@ -9,7 +9,7 @@ import { openByteSource, type ByteSource } from '../../src/media/container/byte-
 import { parseSps } from '../../src/media/container/h264-sps.js';
 import { readMp4Header } from '../../src/media/container/mp4-header.js';
 import { probeMedia } from '../../src/media/probe.js';
-import type { ProbeResult } from '../../src/media/types.js';
+import type { ProbeResult } from '../../src/characters/ports.js';
 import { startFileServer } from '../support/file-server.js';
 import { makeAudioOnly, makeGarbage, makeTruncated, makeVideo } from '../support/videos.js';
 

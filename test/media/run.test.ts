@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultBinaries } from '../../src/media/ffmpeg/binaries.js';
-import { runTool, runToolStreaming } from '../../src/media/ffmpeg/run.js';
-import { MediaToolError } from '../../src/media/ffmpeg/tool-error.js';
+import { defaultBinaries } from '../../src/ffmpeg/binaries.js';
+import { runTool, runToolStreaming } from '../../src/ffmpeg/run.js';
+import { MediaToolError } from '../../src/ffmpeg/tool-error.js';
 
 // Node itself is a convenient, exact child process for the runner's edge cases.
 const node = process.execPath;

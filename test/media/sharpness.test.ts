@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { probeMedia } from '../../src/media/probe.js';
 import { scoreSharpness } from '../../src/media/sharpness.js';
-import type { RgbFrame } from '../../src/media/types.js';
+import type { RgbFrame } from '../../src/characters/ports.js';
 import { extractWindow } from '../../src/media/window.js';
 import { makeVideo } from '../support/videos.js';
 

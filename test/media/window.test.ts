@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { defaultBinaries } from '../../src/media/ffmpeg/binaries.js';
+import { defaultBinaries } from '../../src/ffmpeg/binaries.js';
 import { probeMedia } from '../../src/media/probe.js';
-import type { RgbFrame } from '../../src/media/types.js';
+import type { RgbFrame } from '../../src/characters/ports.js';
 import { extractWindow } from '../../src/media/window.js';
 import { makeVideo, topLevelAtoms } from '../support/videos.js';
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createInProcessQueue } from '../../src/jobs/inprocess/inprocess-queue.js';
-import type { JobContext } from '../../src/jobs/types.js';
-import { createKyselyStore } from '../../src/store/kysely/index.js';
-import type { Store } from '../../src/store/types.js';
+import type { JobContext } from '../../src/jobs/ports.js';
+import { createKyselyStore } from '../../src/records/kysely/index.js';
+import type { Store } from '../../src/records/ports.js';
 
 describe('in-process queue on a real SQLite store', () => {
   let dir: string;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { OWNER_HANDLE_LENGTH, ownerHandleFor } from '../../src/characters/owner-handle.js';
+import { OWNER_HANDLE_LENGTH, ownerHandleFor } from '../../src/keys/owner-handle.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 

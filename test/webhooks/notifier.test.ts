@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobContext, JobQueue } from '../../src/jobs/types.js';
+import type { JobContext, JobQueue } from '../../src/jobs/ports.js';
 import { createWebhookDeliveryHandler } from '../../src/webhooks/delivery-handler.js';
 import {
   deliveryJobId, jobQueueDeliveryQueue, type WebhookDeliveryPayload, type WebhookJobEnqueuer,

@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { errorResponses } from '../schemas/common.js';
 import { AppError } from '../../errors.js';
-import { verifyFileSignature } from '../../storage/signed-url.js';
-import type { BlobLoader } from '../../storage/small-blob-cache.js';
-import type { BlobStore } from '../../storage/types.js';
+import { verifyFileSignature } from '../signed-url.js';
+import type { BlobLoader, BlobStore } from '../../blobs/ports.js';
 import { sendBlob } from '../send-blob.js';
 
 /** GET /files/<key>?exp=&sig=: signed media, with single-range support. */

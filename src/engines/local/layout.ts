@@ -4,13 +4,9 @@
  * corner, `@username` under it), a one-line footer. Every box is in whole pixels; the clip cards
  * have even sides and positions (yuv420p).
  */
+import type { Box } from '../../geometry.js';
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type { Box };
 
 export interface PanelLayout {
   /** The card the clip is fitted into (letterboxed in it). */

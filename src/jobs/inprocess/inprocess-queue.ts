@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { JobRepo, JobRecord } from '../../store/types.js';
-import type { JobHandlers, JobPayloads, JobQueue, JobType } from '../types.js';
+import type { JobRepo, JobRecord } from '../../records/ports.js';
+import type { JobHandlers, JobPayloads, JobQueue, JobType } from '../ports.js';
 
 export interface InProcessQueueOptions {
   concurrency: number;

@@ -15,7 +15,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import type { FaceBox, FaceDetector, RgbFrame } from '../types.js';
+import type { FaceBox, RgbFrame } from '../../characters/ports.js';
+import type { FaceDetector } from './face-detector.js';
 
 /** The tfjs packages human.node-wasm.js needs next to it (same version as Human was built with). */
 export const HUMAN_WASM_PACKAGES = [

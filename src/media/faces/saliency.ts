@@ -4,7 +4,7 @@
  * around it, clamped inside the frame.
  */
 import sharp from 'sharp';
-import type { RgbFrame } from '../types.js';
+import type { RgbFrame } from '../../characters/ports.js';
 
 export interface Region {
   x: number;
