@@ -3,9 +3,9 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import type { Principal } from '../principal.js';
-import type { JobQueue } from '../jobs/ports.js';
+import { assertQueueHasRoom, type JobQueue } from '../jobs/ports.js';
 import type { BlobStore } from '../blobs/ports.js';
-import type { CharacterRecord, Store, Visibility } from '../records/ports.js';
+import { findCharacterByIdOrUsername, type CharacterRecord, type Store, type Visibility } from '../records/ports.js';
 import type { CharacterEvents } from './events.js';
 import type { SourceFetcher, UrlSigner } from './ports.js';
 import { checkWindowInside, parseTimestamps } from './timestamps.js';
@@ -59,9 +59,7 @@ export function createCharacterService(deps: CharacterServiceDeps) {
 
   /** Loads a character the principal may see: its own, or a public one. */
   async function findVisible(p: Principal, idOrUsername: string): Promise<CharacterRecord> {
-    const c = idOrUsername.startsWith('ch_')
-      ? await store.characters.get(idOrUsername)
-      : await store.characters.getByUsername(idOrUsername.replace(/^@/, '').toLowerCase());
+    const c = await findCharacterByIdOrUsername(store.characters, idOrUsername);
     if (!c || (c.keyId !== p.keyId && c.visibility !== 'public')) {
       throw new AppError('character_not_found', `no character ${idOrUsername}`);
     }
@@ -180,9 +178,7 @@ export function createCharacterService(deps: CharacterServiceDeps) {
       }
 
       try {
-        if ((await queue.depth(['character.create', 'video.render'])) >= deps.maxQueuedJobs) {
-          throw new AppError('queue_full', 'too many characters are being made; retry shortly', { retryAfter: 10 });
-        }
+        await assertQueueHasRoom(queue, deps.maxQueuedJobs);
         const username = await pickUniqueUsername(p.owner, {
           handleTaken: (handle) => store.characters.handleExists(handle),
           usernameTaken: (u) => store.characters.usernameExists(u),

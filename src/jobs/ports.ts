@@ -1,5 +1,6 @@
 import type { WebhookDeliveryPayload } from '../webhooks/ports.js';
-/** The typed job map: every kind of background work and its payload. */
+/** The typed job map: every kind of background work and its payload; the queue port; its admission rule. */
+import { AppError } from '../errors.js';
 
 export interface JobPayloads {
   'character.create': { characterId: string };
@@ -33,4 +34,14 @@ export interface JobQueue {
   /** Jobs waiting to run (of the given types), for back-pressure (queue_full) and metrics. */
   depth(types?: JobType[]): Promise<number>;
   ping(): Promise<void>;
+}
+
+/** The jobs that make media (characters and renders): the back-pressure of MAX_QUEUED_JOBS counts these. */
+export const MEDIA_JOB_TYPES: JobType[] = ['character.create', 'video.render'];
+
+/** The one queue_full rule: new media work is refused while `max` media jobs wait. */
+export async function assertQueueHasRoom(queue: Pick<JobQueue, 'depth'>, max: number): Promise<void> {
+  if ((await queue.depth(MEDIA_JOB_TYPES)) >= max) {
+    throw new AppError('queue_full', 'too much work is waiting (characters and videos); retry shortly', { retryAfter: 10 });
+  }
 }

@@ -72,6 +72,14 @@ export interface CharacterRepo {
   delete(id: string): Promise<boolean>;
 }
 
+/**
+ * A character named the ways clients name one: its id (`ch_...`), or its username with or
+ * without the `@` of a mention, in any case.
+ */
+export function findCharacterByIdOrUsername(repo: Pick<CharacterRepo, 'get' | 'getByUsername'>, ref: string): Promise<CharacterRecord | null> {
+  return ref.startsWith('ch_') ? repo.get(ref) : repo.getByUsername(ref.replace(/^@/, '').toLowerCase());
+}
+
 export interface ApiKeyRepo {
   /** AppError key_name_taken when an active key has that name. */
   insert(k: ApiKeyRecord): Promise<void>;

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import type { EngineRegistry } from '../engines/ports.js';
 import { videoKeys } from '../blob-keys.js';
 import { AppError } from '../errors.js';
-import type { JobQueue } from '../jobs/ports.js';
+import { assertQueueHasRoom, type JobQueue } from '../jobs/ports.js';
 import type { Principal } from '../principal.js';
 import type { BlobStore } from '../blobs/ports.js';
-import type { CharacterRecord, Store, VideoTaskRecord } from '../records/ports.js';
+import { findCharacterByIdOrUsername, type CharacterRecord, type Store, type VideoTaskRecord } from '../records/ports.js';
 import { findMentions } from './mentions.js';
 import type { InputReference, ReferenceImagePreparer } from './ports.js';
 import { toVideoView, type VideoView } from './view.js';
@@ -93,7 +93,7 @@ export function createVideoService(deps: VideoServiceDeps) {
       for (const item of listed) {
         const id = typeof item === 'string' ? item : (item as { id?: unknown })?.id;
         if (typeof id !== 'string') throw bad('characters', 'characters must be an array of {"id": "ch_..."}');
-        const c = await usableCharacter(p, id.startsWith('ch_') ? await store.characters.get(id) : await store.characters.getByUsername(id.replace(/^@/, '').toLowerCase()), id);
+        const c = await usableCharacter(p, await findCharacterByIdOrUsername(store.characters, id), id);
         if (!ids.includes(c.id)) ids.push(c.id);
       }
     }
@@ -124,9 +124,7 @@ export function createVideoService(deps: VideoServiceDeps) {
   }
 
   async function enqueueTask(p: Principal, fields: ReturnType<typeof validate>, characterIds: string[], extra: Partial<VideoTaskRecord>, id = newVideoId()) {
-    if ((await queue.depth(['character.create', 'video.render'])) >= deps.maxQueuedJobs) {
-      throw new AppError('queue_full', 'too many videos are waiting to render; retry shortly', { retryAfter: 10 });
-    }
+    await assertQueueHasRoom(queue, deps.maxQueuedJobs);
     const task: VideoTaskRecord = {
       id, keyId: p.keyId, ...fields, status: 'queued', progress: 0,
       remixedFromVideoId: null, characterIds, inputReferenceKey: null,

@@ -5,6 +5,7 @@ import { AppError } from '../../errors.js';
 import { verifyFileSignature } from '../signed-url.js';
 import type { BlobLoader, BlobStore } from '../../blobs/ports.js';
 import { sendBlob } from '../send-blob.js';
+import { unixNow } from '../../clock.js';
 
 /** GET /files/<key>?exp=&sig=: signed media, with single-range support. */
 export function fileRoutes(blobs: BlobStore & Partial<BlobLoader>, secret: string) {
@@ -23,11 +24,12 @@ export function fileRoutes(blobs: BlobStore & Partial<BlobLoader>, secret: strin
       },
       async (req, reply) => {
         const key = req.params['*'];
-        const verdict = verifyFileSignature(secret, key, req.query.exp, req.query.sig, Math.floor(Date.now() / 1000));
+        const now = unixNow();
+        const verdict = verifyFileSignature(secret, key, req.query.exp, req.query.sig, now);
         if (verdict !== 'ok') {
           throw new AppError('invalid_signature', verdict === 'expired' ? 'this file link has expired' : 'this file link is not valid');
         }
-        reply.header('cache-control', `private, max-age=${Math.max(0, Number(req.query.exp) - Math.floor(Date.now() / 1000))}`);
+        reply.header('cache-control', `private, max-age=${Math.max(0, Number(req.query.exp) - now)}`);
         return sendBlob(req, reply, blobs, key);
       },
     );

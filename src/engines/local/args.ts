@@ -10,6 +10,7 @@
  * levels of filtergraph syntax.
  */
 import type { FrameLayout } from './layout.js';
+import { fileUrl } from '../../ffmpeg/file-url.js';
 
 export const FPS = 24;
 export const BACKGROUND = '0x0f1117';
@@ -22,7 +23,6 @@ export function escapeFilterValue(value: string): string {
 }
 
 /** A local path as an ffmpeg URL, so a name like `http:x` or `a|b` is never read as a protocol. */
-export const fileUrl = (path: string) => `file:${path}`;
 
 export function videoInputArgs(path: string, opts: { loop?: boolean; durationSec?: number } = {}): string[] {
   return [

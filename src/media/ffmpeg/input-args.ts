@@ -1,3 +1,4 @@
+import { fileUrl } from '../../ffmpeg/file-url.js';
 /**
  * Input options for every source the service reads (untrusted files):
  * - only the local file protocol: a playlist or reference inside the file cannot reach the network;
@@ -33,12 +34,10 @@ export function safeInputArgs(src?: string): string[] {
   return ['-protocol_whitelist', protocols, '-format_whitelist', VIDEO_DEMUXERS.join(',')];
 }
 
-/** A local path as an ffmpeg URL: `file:` so a name like `http:x` or `a|b` is never read as a protocol. */
-export function fileUrl(path: string): string {
-  return `file:${path}`;
-}
 
 /** The ffmpeg input URL of a source: a local file, or the loopback relay as it is. */
 export function sourceUrl(src: string): string {
   return isLoopbackRelay(src) ? src : fileUrl(src);
 }
+
+export { fileUrl };

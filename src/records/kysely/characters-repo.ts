@@ -4,6 +4,7 @@ import type { CharacterPage, CharacterRecord, CharacterRepo } from '../ports.js'
 import type { CharactersTable, DB, Dialect } from './database.js';
 import { fromJson, toJson } from './json-column.js';
 import { isUniqueViolation } from './sql-errors.js';
+import { unixNow } from '../../clock.js';
 
 const USERNAME_UNIQUE = { constraint: 'characters_username_lower_uq', column: 'characters.username_lower' };
 
@@ -83,7 +84,7 @@ function patchToRow(p: Patch): Updateable<CharactersTable> {
   if (p.clipKey !== undefined) row.clip_key = p.clipKey;
   if (p.media !== undefined) row.media = p.media === null ? null : toJson(p.media);
   if (p.createdAt !== undefined) row.created_at = p.createdAt;
-  row.updated_at = p.updatedAt ?? Math.floor(Date.now() / 1000);
+  row.updated_at = p.updatedAt ?? unixNow();
   return row;
 }
 
