@@ -6,7 +6,7 @@ import { unixNow } from '../clock.js';
  * Signed, expiring paths of blobs: `/files/<key>?exp=<unix s>&sig=<base64url HMAC-SHA256>`.
  * The MAC covers the key and the expiry, separated by a newline so that no (key, exp) pair can
  * be re-split into another (a key ending in digits vs. a longer exp). The caller picks the
- * lifetime (7 days by default per CONTRACT.md) and prefixes PUBLIC_URL.
+ * lifetime (SIGNED_URL_TTL_SECONDS, 7 days by default) and prefixes PUBLIC_URL.
  */
 
 export type FileSignatureCheck = 'ok' | 'expired' | 'bad';

@@ -15,7 +15,7 @@ const PLAIN_DECIMAL = /^\s*(\d+(?:\.\d+)?)\s*$/;
 const invalid = (message: string) => new AppError('invalid_timestamps', message, { param: 'timestamps' });
 
 /**
- * The timestamps grammar of CONTRACT.md: "start,end" of plain decimals (spaces allowed around the
+ * The timestamps grammar (docs/api.md): "start,end" of plain decimals (spaces allowed around the
  * numbers), or a JSON array of two non-negative numbers (or plain-decimal strings); start < end
  * and 1 <= end - start <= 3.
  */

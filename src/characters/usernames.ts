@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { LEADS, MIDDLES, TAILS } from './usernames-words.js';
 
 /**
- * Usernames are `<owner>.<handle>` (CONTRACT.md): the owner is the key's 9-letter handle
+ * Usernames are `<owner>.<handle>` (docs/api.md): the owner is the key's 9-letter handle
  * (owner-handle.ts), the handle either requested by the client or generated here as a
  * pronounceable compound like `oddwingduo`.
  */
@@ -43,7 +43,7 @@ function pick(list: readonly string[], random: RandomSource): string {
 }
 
 /**
- * Checks a requested handle and returns it normalised. Handles are lowercase (CONTRACT.md), and
+ * Checks a requested handle and returns it normalised. Handles are lowercase (docs/api.md), and
  * `Bob_1` can only mean `bob_1`, so input is lowercased rather than refused; anything still
  * outside [a-z0-9_]{3,30} after that (spaces, dots, accents, wrong length) is refused.
  */

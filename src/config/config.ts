@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The one reader of process.env. Every setting of CONTRACT.md "Settings", typed and validated at boot. */
+/** The one reader of process.env. Every setting (README "Settings", docs/api.md), typed and validated at boot. */
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');

@@ -10,8 +10,7 @@ export interface UpstreamStatus {
 }
 
 /**
- * An upstream video service that is polled: the shape of the issue's "submit, progress,
- * result, cancel". Each call gets the render's signal so a cancel also stops a slow request.
+ * An upstream video service that is polled: submit, progress, result, cancel. Each call gets the render's signal so a cancel also stops a slow request.
  */
 export interface UpstreamVideoApi {
   /** Starts a render upstream (uploading the characters' media as it needs); returns its id. */

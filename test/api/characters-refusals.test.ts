@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 
-/** Every rule of CONTRACT.md's characters section broken once: exact status and code, and nothing changes. */
+/** Every rule of the characters API (docs/api.md) broken once: exact status and code, and nothing changes. */
 describe('POST /sora/v1/characters refusals', () => {
   let h: Harness;
   beforeAll(async () => {

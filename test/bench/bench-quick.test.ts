@@ -54,7 +54,7 @@ describe('bench', () => {
         expect(f.n, `${s.id}.${f.key}`).toBeGreaterThan(0);
       }
     }
-    // Every target of the issue is judged (PASS or FAIL), whatever the outcome.
+    // Every target of docs/performance.md is judged (PASS or FAIL), whatever the outcome.
     const judged = json.sections.flatMap((s) => s.figures.filter((f) => f.pass !== null).map((f) => `${s.id}.${f.key}`));
     expect(judged).toEqual(expect.arrayContaining([
       'create_latency.create_p50_ratio', 'create_latency.create_p95_ratio', 'source_length.long_over_short',

@@ -70,7 +70,7 @@ describe('webhook notifier', () => {
 
   it('adapts a JobQueue whose enqueue takes runAfter', async () => {
     const calls: unknown[] = [];
-    // The JobQueue shape after the lead's change (map has 'webhook.deliver', opts has runAfter).
+    // The JobQueue shape: the map has 'webhook.deliver', opts take runAfter.
     type Payloads = { 'character.create': { characterId: string }; 'webhook.deliver': WebhookDeliveryPayload };
     const future: Omit<JobQueue, 'enqueue'> & {
       enqueue<T extends keyof Payloads>(type: T, payload: Payloads[T], opts?: { id?: string; runAfter?: number }): Promise<void>;
