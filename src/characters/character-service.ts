@@ -8,6 +8,7 @@ import type { BlobStore } from '../blobs/ports.js';
 import { findCharacterByIdOrUsername, type CharacterRecord, type Store, type Visibility } from '../records/ports.js';
 import type { CharacterEvents } from './events.js';
 import type { SourceFetcher, UrlSigner } from './ports.js';
+import { parseDisplayName } from './display-name.js';
 import { checkWindowInside, parseTimestamps } from './timestamps.js';
 import { pickUniqueUsername } from './usernames.js';
 import { toCharacterView, type CharacterView } from './view.js';
@@ -128,12 +129,6 @@ export function createCharacterService(deps: CharacterServiceDeps) {
     throw new AppError('missing_source', 'send a video `url` or a `from_task` id', { param: 'url' });
   }
 
-  function validateExtras(input: CreateCharacterInput) {
-    if (input.display_name !== undefined && (input.display_name.trim().length < 1 || input.display_name.length > 80)) {
-      throw new AppError('invalid_parameter', 'display_name must be 1..80 characters', { param: 'display_name' });
-    }
-  }
-
   const requestHash = (input: CreateCharacterInput) =>
     createHash('sha256')
       .update(JSON.stringify({ ...input, upload: input.upload?.filename }, Object.keys(input).sort()))
@@ -148,7 +143,6 @@ export function createCharacterService(deps: CharacterServiceDeps) {
       const input = typeof given.url === 'string' ? { ...given, url: given.url.trim() } : given;
       const window = parseTimestamps(input.timestamps);
       const source = await resolveSource(p, input);
-      validateExtras(input);
       if (source.kind === 'task') {
         const task = await store.tasks.get(source.ref);
         if (task?.durationSec) checkWindowInside(window, task.durationSec);
@@ -229,9 +223,7 @@ export function createCharacterService(deps: CharacterServiceDeps) {
      * timestamps; without them the first 3 s, or the whole video when it lasts 1-3 s.
      */
     async createFromUpload(p: Principal, input: { path: string; filename: string; name: unknown; timestamps?: unknown }) {
-      if (typeof input.name !== 'string' || input.name.trim().length < 1 || input.name.length > 80) {
-        throw new AppError('invalid_parameter', 'name must be 1..80 characters', { param: 'name' });
-      }
+      const name = parseDisplayName(input.name, 'name');
       let timestamps = input.timestamps;
       if (timestamps === undefined || timestamps === '') {
         const duration = await deps.probeDurationSec(input.path);
@@ -240,7 +232,7 @@ export function createCharacterService(deps: CharacterServiceDeps) {
         }
         timestamps = [0, Math.max(1, Math.min(3, Math.floor(duration * 1000) / 1000))];
       }
-      return this.create(p, { timestamps, display_name: input.name.trim(), upload: { path: input.path, filename: input.filename } });
+      return this.create(p, { timestamps, display_name: name, upload: { path: input.path, filename: input.filename } });
     },
 
     async get(p: Principal, idOrUsername: string): Promise<CharacterView> {
@@ -267,9 +259,6 @@ export function createCharacterService(deps: CharacterServiceDeps) {
 
     async update(p: Principal, id: string, patch: { display_name?: string; visibility?: Visibility }): Promise<CharacterView> {
       const c = await findOwned(p, id);
-      if (patch.display_name !== undefined && (patch.display_name.trim().length < 1 || patch.display_name.length > 80)) {
-        throw new AppError('invalid_parameter', 'display_name must be 1..80 characters', { param: 'display_name' });
-      }
       const updated = await store.characters.update(c.id, {
         ...(patch.display_name !== undefined ? { displayName: patch.display_name.trim() } : {}),
         ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}),

@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Config } from '../config/config.js';
+import { parseDisplayName } from '../characters/display-name.js';
 import { isAppError } from '../errors.js';
 import type { Principal } from '../principal.js';
 import { createRuntime, type Runtime } from '../wiring.js';
@@ -58,7 +59,7 @@ export async function createCharacterFromCli(config: Config, flags: CreateFlags)
       url: flags.url,
       upload,
       username: flags.username,
-      display_name: flags['display-name'],
+      display_name: flags['display-name'] === undefined ? undefined : parseDisplayName(flags['display-name'], 'display-name'),
       visibility: flags.public ? 'public' : 'private',
     });
     console.log(JSON.stringify(body, null, 2));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DisplayName } from '../../characters/display-name.js';
 
 export const CreateCharacterBody = z
   .object({
@@ -11,7 +12,7 @@ export const CreateCharacterBody = z
     from_task: z.string().optional().describe('id of a completed video task of this service; wins over url'),
     model: z.string().optional().describe('"sora-2-character" or "sora-character"; any string is accepted and echoed'),
     username: z.string().optional().describe('requested handle [a-z0-9_]{3,30} (or the full <owner>.<handle> with your own owner); the username becomes <owner>.<handle>'),
-    display_name: z.string().optional().describe('1..80 characters'),
+    display_name: DisplayName.optional().describe('1..80 characters, not blank'),
     visibility: z.enum(['private', 'public']).optional(),
   })
   .describe('A character from a 1-3 s window of a video');
@@ -55,7 +56,7 @@ export const ListQuery = z.object({
 export const CharacterParams = z.object({ id: z.string().min(1).max(80) });
 
 export const PatchCharacterBody = z.object({
-  display_name: z.string().optional(),
+  display_name: DisplayName.optional().describe('1..80 characters, not blank'),
   visibility: z.enum(['private', 'public']).optional(),
 });
 
