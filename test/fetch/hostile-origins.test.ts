@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isForbiddenAddress } from '../../src/fetch/address-policy.js';
+import { downloadToFile } from '../../src/fetch/download-to-file.js';
+import type { NetworkOverrides } from '../../src/fetch/types.js';
+import * as hostile from './hostile-answers.js';
+import { limits, makeTempDir, rejection } from './http-fixtures.js';
+import { startRawOrigin, type RawAnswer, type RawOrigin } from './raw-origin.js';
+
+const BYTES = randomBytes(300 * 1024);
+const open = limits({ allowPrivate: true });
+const short = limits({ allowPrivate: true, timeoutMs: 500 });
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+let n = 0;
+const dest = () => path.join(tmp.dir, `download-${++n}.bin`);
+const origins: RawOrigin[] = [];
+async function origin(answer: RawAnswer): Promise<RawOrigin> {
+  const o = await startRawOrigin(answer);
+  origins.push(o);
+  return o;
+}
+
+beforeAll(async () => {
+  tmp = await makeTempDir();
+});
+afterEach(async () => {
+  await Promise.all(origins.splice(0).map((o) => o.close()));
+});
+afterAll(async () => {
+  await tmp.cleanup();
+});
+
+describe('downloadToFile: origins that close the connection to end the body', () => {
+  it.each([
+    ['HTTP/1.0 with a Content-Length (python http.server)', hostile.http10WithLength(BYTES)],
+    ['HTTP/1.0 without a length', hostile.http10WithoutLength(BYTES)],
+    ['HTTP/1.1 Connection: close without a length', hostile.connectionCloseWithoutLength(BYTES)],
+  ])('%s: downloads every byte', async (_name, answer) => {
+    const o = await origin(answer);
+    const target = dest();
+    const result = await downloadToFile(o.url(), target, open);
+    expect(result.bytes).toBe(BYTES.length);
+    expect((await readFile(target)).equals(BYTES)).toBe(true);
+  });
+});
+
+describe('downloadToFile: origins that fail', () => {
+  it.each([
+    ['closes without answering', 'source_unreachable', hostile.closeWithoutAnswer(), open],
+    ['resets without answering', 'source_unreachable', hostile.resetWithoutAnswer(), open],
+    ['closes before Content-Length is reached', 'source_unreachable', hostile.closeEarly(BYTES), open],
+    ['resets the connection mid-body', 'source_unreachable', hostile.resetMidBody(BYTES), open],
+    ['destroys the socket mid-body', 'source_unreachable', hostile.destroyMidBody(BYTES), open],
+    ['answers junk instead of a status line', 'source_unreachable', hostile.garbageStatusLine(), open],
+    ['sends a Content-Length that is not a number', 'source_unreachable', hostile.invalidContentLength(BYTES), open],
+    ['sends invalid header lines', 'source_unreachable', hostile.invalidHeaderLines(BYTES), open],
+    ['sends two different Content-Lengths', 'source_unreachable', hostile.conflictingContentLengths(BYTES), open],
+    ['breaks the chunked encoding', 'source_unreachable', hostile.badChunkedEncoding(BYTES), open],
+    ['closes inside a chunk', 'source_unreachable', hostile.truncatedChunk(BYTES), open],
+    ['sends headers larger than any client keeps', 'source_unreachable', hostile.hugeHeaders(), open],
+    ['never answers', 'source_timeout', hostile.stallBeforeHeaders(), short],
+    ['sends headers, then nothing', 'source_timeout', hostile.stallAfterHeaders(BYTES), short],
+    ['stops half-way through the body', 'source_timeout', hostile.stallMidBody(BYTES), short],
+    ['answers 503', 'source_unreachable', hostile.answerStatus(503), open],
+  ] as const)('%s: %s', async (_name, code, answer, lim) => {
+    const o = await origin(answer);
+    const target = dest();
+    const started = Date.now();
+    const err = await rejection(downloadToFile(o.url(), target, lim));
+    expect(err.code, String(err)).toBe(code);
+    expect(err.param).toBe('url');
+    expect(existsSync(target)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(lim.timeoutMs + 2_000);
+  });
+
+  it('keeps only the declared bytes of an origin that sends more than its Content-Length', async () => {
+    const declared = 100 * 1024;
+    const o = await origin(hostile.moreThanLength(BYTES, declared));
+    const target = dest();
+    const result = await downloadToFile(o.url(), target, open);
+    expect(result.bytes).toBe(declared);
+    expect((await readFile(target)).equals(BYTES.subarray(0, declared))).toBe(true);
+  });
+
+  it('refuses a body without a length that runs past maxBytes (source_too_large)', async () => {
+    const o = await origin(hostile.http10WithoutLength(BYTES));
+    const target = dest();
+    const err = await rejection(downloadToFile(o.url(), target, limits({ allowPrivate: true, maxBytes: 100 * 1024 })));
+    expect(err.code).toBe('source_too_large');
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('refuses a redirect to a private address when private URLs are not allowed (url_not_allowed)', async () => {
+    // 127.0.0.1 stands in for a public host here; every other address keeps its real verdict.
+    const overrides: NetworkOverrides = {
+      isForbiddenAddress: (ip) => ip !== '127.0.0.1' && isForbiddenAddress(ip),
+      resolveHost: async (name) => [{ address: name === 'public.test' ? '127.0.0.1' : '192.168.1.10', family: 4 }],
+    };
+    const targets = ['http://localhost/secret', 'http://10.0.0.1/secret', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]/secret', 'http://intranet.test/secret'];
+    for (const location of targets) {
+      const o = await origin(hostile.redirectTo(location));
+      const target = dest();
+      const err = await rejection(downloadToFile(`http://public.test:${o.port}/v.mp4`, target, limits(), undefined, overrides));
+      expect(err.code, location).toBe('url_not_allowed');
+      expect(err.param).toBe('url');
+      expect(o.requests.map((r) => r.path)).toEqual(['/v.mp4']);
+      expect(existsSync(target)).toBe(false);
+    }
+  });
+});
