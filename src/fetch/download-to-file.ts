@@ -2,7 +2,7 @@ import { rm, open } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { REQUEST_HEADERS, requestFollowingRedirects, singleHeader } from './checked-request.js';
-import { timedOut, toDownloadError, tooLarge, unreachable } from './fetch-errors.js';
+import { originAnswered, timedOut, toDownloadError, tooLarge } from './fetch-errors.js';
 import { parseSourceUrl, type SourceUrlRules } from './parse-source-url.js';
 import { createSafeDispatcher } from './safe-dispatcher.js';
 import type { DownloadLimits, DownloadResult, NetworkOverrides } from './types.js';
@@ -40,7 +40,7 @@ export async function downloadToFile(
     });
     if (response.statusCode < 200 || response.statusCode > 299) {
       await response.body.dump();
-      throw unreachable(`source answered HTTP ${response.statusCode}`);
+      throw originAnswered(response.statusCode);
     }
 
     const declared = Number(singleHeader(response.headers['content-length']));

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { request, type Dispatcher } from 'undici';
 import { REQUEST_HEADERS, requestFollowingRedirects, singleHeader } from './checked-request.js';
-import { timedOut, toDownloadError, tooLarge, unreachable } from './fetch-errors.js';
+import { originAnswered, timedOut, toDownloadError, tooLarge } from './fetch-errors.js';
 import { parseSourceUrl, type SourceUrlRules } from './parse-source-url.js';
 import { createSafeDispatcher } from './safe-dispatcher.js';
 import type { DownloadLimits, NetworkOverrides } from './types.js';
@@ -81,7 +81,7 @@ export async function openRangeSource(
     const range = CONTENT_RANGE.exec(singleHeader(response.headers['content-range']) ?? '');
     await response.body.dump();
     if (response.statusCode !== 206 || !range) {
-      if (response.statusCode >= 400) throw unreachable(`source answered HTTP ${response.statusCode}`);
+      if (response.statusCode >= 400) throw originAnswered(response.statusCode);
       await giveUp();
       return null;
     }

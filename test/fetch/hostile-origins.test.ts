@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isForbiddenAddress } from '../../src/fetch/address-policy.js';
 import { downloadToFile } from '../../src/fetch/download-to-file.js';
+import { openRangeSource } from '../../src/fetch/range-source.js';
 import type { NetworkOverrides } from '../../src/fetch/types.js';
 import * as hostile from './hostile-answers.js';
 import { limits, makeTempDir, rejection } from './http-fixtures.js';
@@ -110,5 +111,34 @@ describe('downloadToFile: origins that fail', () => {
       expect(o.requests.map((r) => r.path)).toEqual(['/v.mp4']);
       expect(existsSync(target)).toBe(false);
     }
+  });
+});
+
+describe('downloadToFile: error statuses', () => {
+  it.each([401, 403, 404, 410])('HTTP %i is the caller\'s mistake (invalid_url naming the status)', async (status) => {
+    const o = await origin(hostile.answerStatus(status));
+    const target = dest();
+    const err = await rejection(downloadToFile(o.url(), target, open));
+    expect(err.code).toBe('invalid_url');
+    expect(err.param).toBe('url');
+    expect(err.message).toBe(`the source answered HTTP ${status}`);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it.each([500, 503])('HTTP %i is the source failing (source_unreachable naming the status)', async (status) => {
+    const o = await origin(hostile.answerStatus(status));
+    const err = await rejection(downloadToFile(o.url(), dest(), open));
+    expect(err.code).toBe('source_unreachable');
+    expect(err.message).toBe(`the source answered HTTP ${status}`);
+  });
+
+  it.each([
+    [404, 'invalid_url'],
+    [503, 'source_unreachable'],
+  ])('the range probe maps HTTP %i the same way (%s)', async (status, code) => {
+    const o = await origin(hostile.answerStatus(status));
+    const err = await rejection(openRangeSource(o.url(), open, { minBytes: 1 }));
+    expect(err.code).toBe(code);
+    expect(err.message).toBe(`the source answered HTTP ${status}`);
   });
 });
