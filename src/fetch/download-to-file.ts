@@ -39,7 +39,8 @@ export async function downloadToFile(
       rules, dispatcher, maxRedirects: limits.maxRedirects, signal: abortSignal, headers: REQUEST_HEADERS,
     });
     if (response.statusCode < 200 || response.statusCode > 299) {
-      await response.body.dump();
+      // Not dumped: an error page whose body never comes would hold the answer until the deadline.
+      response.body.on('error', () => {}).destroy();
       throw originAnswered(response.statusCode);
     }
 

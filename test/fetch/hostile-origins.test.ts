@@ -87,6 +87,15 @@ describe('downloadToFile: origins that fail', () => {
     expect((await readFile(target)).equals(BYTES.subarray(0, declared))).toBe(true);
   });
 
+  it('follows a redirect at once, without waiting for a body that never comes', async () => {
+    const final = await origin(hostile.http10WithLength(BYTES));
+    const o = await origin(hostile.redirectThenStall(final.url('/final.mp4')));
+    const started = Date.now();
+    const result = await downloadToFile(o.url(), dest(), limits({ allowPrivate: true, timeoutMs: 3_000 }));
+    expect(result.bytes).toBe(BYTES.length);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
   it('refuses a body without a length that runs past maxBytes (source_too_large)', async () => {
     const o = await origin(hostile.http10WithoutLength(BYTES));
     const target = dest();
@@ -140,5 +149,13 @@ describe('downloadToFile: error statuses', () => {
     const err = await rejection(openRangeSource(o.url(), open, { minBytes: 1 }));
     expect(err.code).toBe(code);
     expect(err.message).toBe(`the source answered HTTP ${status}`);
+  });
+
+  it('answers an error status at once, without waiting for a body that never comes', async () => {
+    const o = await origin(hostile.statusThenStall(404));
+    const started = Date.now();
+    const err = await rejection(downloadToFile(o.url(), dest(), limits({ allowPrivate: true, timeoutMs: 3_000 })));
+    expect(err.code).toBe('invalid_url');
+    expect(Date.now() - started).toBeLessThan(1_500);
   });
 });
