@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { request, type Dispatcher } from 'undici';
 import { REQUEST_HEADERS, requestFollowingRedirects, singleHeader } from './checked-request.js';
-import { originAnswered, timedOut, toDownloadError, tooLarge } from './fetch-errors.js';
+import { originAnswered, timedOut, toDownloadError, tooLarge, unreachable } from './fetch-errors.js';
 import { parseSourceUrl, type SourceUrlRules } from './parse-source-url.js';
 import { createSafeDispatcher } from './safe-dispatcher.js';
 import type { DownloadLimits, NetworkOverrides } from './types.js';
@@ -15,7 +15,7 @@ export interface RangeSource {
   size: number;
   /** Bytes fetched from the origin so far. */
   bytesRead(): number;
-  /** Why the relay stopped serving ffmpeg (the byte cap), if it did: ffmpeg only sees a cut stream. */
+  /** Why the relay stopped serving ffmpeg (the byte cap, the origin failing), if it did: ffmpeg only sees a cut stream. */
   failure(): Error | null;
   close(): Promise<void>;
 }
@@ -101,7 +101,10 @@ export async function openRangeSource(
   const head = sourceHead(Math.min(size, RELAY_HEAD_KEEP_BYTES));
   const token = randomBytes(24).toString('hex');
   const server = createServer((req, res) => {
-    relay(req, res).catch(() => res.destroy());
+    relay(req, res).catch((err: unknown) => {
+      failure ??= toDownloadError(err, deadline.signal, opts.signal) as Error;
+      res.destroy();
+    });
   });
 
   async function relay(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -135,17 +138,19 @@ export async function openRangeSource(
       const upstream: Dispatcher.ResponseData = await request(origin, {
         method: 'GET', dispatcher, signal, headers: { ...REQUEST_HEADERS, range: `bytes=${pos}-${end}` },
       });
-      if (upstream.statusCode !== 206) {
-        await upstream.body.dump();
-        res.destroy();
-        return;
+      const refused = refusedRange(upstream, pos, size);
+      if (refused) {
+        upstream.body.on('error', () => {}).destroy();
+        throw refused;
       }
       for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
         fetched += chunk.length;
         if (fetched > limits.maxBytes && !failure) failure = tooLarge(limits.maxBytes);
         // An origin that sends more than the range it was asked for would shift every later byte.
-        if (failure || res.destroyed || pos + chunk.length > end + 1) {
+        const overrun = pos + chunk.length > end + 1;
+        if (failure || res.destroyed || overrun) {
           upstream.body.on('error', () => {}).destroy();
+          if (overrun) throw unreachable('the source sent more than the range it was asked for');
           res.destroy();
           return;
         }
@@ -153,10 +158,8 @@ export async function openRangeSource(
         pos += chunk.length;
         if (!res.write(chunk)) await drainedOrClosed(res);
       }
-      if (pos !== end + 1) {
-        res.destroy(); // ...and one that sends fewer leaves a hole
-        return;
-      }
+      // ...and one that sends fewer leaves a hole (unless ffmpeg went away and cut it short).
+      if (pos !== end + 1 && !res.destroyed) throw unreachable('the source sent less than the range it was asked for');
     }
     res.end();
   }
@@ -174,6 +177,19 @@ export async function openRangeSource(
       await giveUp();
     },
   };
+}
+
+/** Why an origin's answer to `bytes=<pos>-...` cannot be relayed, or null when it is the range asked of a source of `size` bytes. */
+function refusedRange(upstream: Dispatcher.ResponseData, pos: number, size: number): Error | null {
+  if (upstream.statusCode !== 206) {
+    if (upstream.statusCode >= 400) return originAnswered(upstream.statusCode);
+    return unreachable(`the source stopped honouring Range (HTTP ${upstream.statusCode})`);
+  }
+  const range = CONTENT_RANGE.exec(singleHeader(upstream.headers['content-range']) ?? '');
+  if (!range || Number(range[1]) !== pos || Number(range[3]) !== size) {
+    return unreachable('the source answered a range other than the one asked');
+  }
+  return null;
 }
 
 /** A prefix of the source, grown only by bytes that continue it exactly. */

@@ -2,16 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isForbiddenAddress } from '../../src/fetch/address-policy.js';
 import { downloadToFile } from '../../src/fetch/download-to-file.js';
-import { openRangeSource } from '../../src/fetch/range-source.js';
+import { openRangeSource, type RangeSource } from '../../src/fetch/range-source.js';
+import { createSourceFetcher } from '../../src/fetch/source-fetcher.js';
 import type { NetworkOverrides } from '../../src/fetch/types.js';
 import * as hostile from './hostile-answers.js';
 import { limits, makeTempDir, rejection } from './http-fixtures.js';
 import { startRawOrigin, type RawAnswer, type RawOrigin } from './raw-origin.js';
 
 const BYTES = randomBytes(300 * 1024);
+const RANGE_BYTES = randomBytes(3 * 1024 * 1024 + 777); // more than the 1 MiB the relay asks at a time
 const open = limits({ allowPrivate: true });
 const short = limits({ allowPrivate: true, timeoutMs: 500 });
 
@@ -157,5 +160,70 @@ describe('downloadToFile: error statuses', () => {
     const err = await rejection(downloadToFile(o.url(), dest(), limits({ allowPrivate: true, timeoutMs: 3_000 })));
     expect(err.code).toBe('invalid_url');
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+});
+
+describe('range reads from origins that misbehave mid-range', () => {
+  const rangeLimits = limits({ allowPrivate: true, maxBytes: 1e9, timeoutMs: 1_500 });
+
+  async function openRelay(misbehaviour: hostile.RangeMisbehaviour): Promise<RangeSource> {
+    const o = await origin(hostile.rangeOrigin(RANGE_BYTES, misbehaviour));
+    const source = await openRangeSource(o.url(), rangeLimits, { minBytes: 1 });
+    expect(source).not.toBeNull();
+    return source!;
+  }
+
+  /** Reads `range` from the relay as ffmpeg would: what arrives before the reply ends or breaks. */
+  async function readRelay(source: RangeSource, range: string): Promise<{ bytes: number; broken: boolean }> {
+    let bytes = 0;
+    try {
+      // The relay may break the reply before its headers are even sent.
+      const res = await request(source.localUrl, { headers: { range }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+      for await (const chunk of res.body) bytes += (chunk as Buffer).length;
+      return { bytes, broken: false };
+    } catch {
+      return { bytes, broken: true };
+    }
+  }
+
+  it.each([
+    ['resets the connection', 'reset', 'source_unreachable'],
+    ['stalls', 'stall', 'source_timeout'],
+    ['answers a range other than the one asked', 'wrong-range', 'source_unreachable'],
+    ['answers 200 with the whole file', 'ignore-range', 'source_unreachable'],
+  ] as const)('the origin %s: the relayed reply breaks and the relay names the failure', async (_name, misbehaviour, code) => {
+    const source = await openRelay(misbehaviour);
+    try {
+      const got = await readRelay(source, 'bytes=0-');
+      expect(got.broken).toBe(true);
+      expect(got.bytes).toBeLessThan(RANGE_BYTES.length);
+      expect(source.failure()).toMatchObject({ code });
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('an honest range origin is relayed byte for byte, with no failure', async () => {
+    const o = await origin(hostile.rangeOrigin(RANGE_BYTES, null));
+    const source = (await openRangeSource(o.url(), rangeLimits, { minBytes: 1 }))!;
+    try {
+      const res = await request(source.localUrl, { headers: { range: 'bytes=0-' } });
+      const body = Buffer.from(await res.body.arrayBuffer());
+      expect(body.equals(RANGE_BYTES)).toBe(true);
+      expect(source.failure()).toBeNull();
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('the source fetcher opens a large rangeable source in place, and downloads a small one', async () => {
+    const o = await origin(hostile.rangeOrigin(RANGE_BYTES, 'reset'));
+    const fetcher = createSourceFetcher({ ...rangeLimits, rangeReadMinBytes: 1024 * 1024 });
+    const opened = await fetcher.fetchOrOpen(o.url(), dest());
+    expect('range' in opened).toBe(true);
+    if ('range' in opened) await opened.range.close();
+    const small = await origin(hostile.http10WithLength(BYTES));
+    const target = dest();
+    expect(await fetcher.fetchOrOpen(small.url(), target)).toEqual({ path: target });
   });
 });
