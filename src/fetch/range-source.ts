@@ -97,12 +97,18 @@ export async function openRangeSource(
   }
 
   let fetched = 0;
+  /** Ends every later reply: the byte cap, or an origin that answers other bytes than those asked. */
   let failure: Error | null = null;
+  /**
+   * The origin's last broken answer (a reset, a short answer, the deadline): not held against
+   * later replies, since ffmpeg asks again from where it stopped and may get the rest.
+   */
+  let broken: Error | null = null;
   const head = sourceHead(Math.min(size, RELAY_HEAD_KEEP_BYTES));
   const token = randomBytes(24).toString('hex');
   const server = createServer((req, res) => {
     relay(req, res).catch((err: unknown) => {
-      failure ??= toDownloadError(err, deadline.signal, opts.signal) as Error;
+      broken = toDownloadError(err, deadline.signal, opts.signal) as Error;
       res.destroy();
     });
   });
@@ -133,24 +139,24 @@ export async function openRangeSource(
     }
     // ffmpeg asks for open-ended ranges and drops the connection when it seeks: fetching in
     // bounded chunks keeps what it never reads from crossing the network.
-    while (pos <= to && !res.destroyed) {
+    while (pos <= to && !res.destroyed && !failure) {
       const end = Math.min(to, pos + RELAY_CHUNK_BYTES - 1);
       const upstream: Dispatcher.ResponseData = await request(origin, {
         method: 'GET', dispatcher, signal, headers: { ...REQUEST_HEADERS, range: `bytes=${pos}-${end}` },
       });
-      const refused = refusedRange(upstream, pos, size);
-      if (refused) {
+      failure ??= refusedRange(upstream, pos, size);
+      if (failure) {
         upstream.body.on('error', () => {}).destroy();
-        throw refused;
+        res.destroy();
+        return;
       }
       for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
         fetched += chunk.length;
-        if (fetched > limits.maxBytes && !failure) failure = tooLarge(limits.maxBytes);
+        if (fetched > limits.maxBytes) failure ??= tooLarge(limits.maxBytes);
         // An origin that sends more than the range it was asked for would shift every later byte.
-        const overrun = pos + chunk.length > end + 1;
-        if (failure || res.destroyed || overrun) {
+        if (pos + chunk.length > end + 1) failure ??= unreachable('the source sent more than the range it was asked for');
+        if (failure || res.destroyed) {
           upstream.body.on('error', () => {}).destroy();
-          if (overrun) throw unreachable('the source sent more than the range it was asked for');
           res.destroy();
           return;
         }
@@ -158,10 +164,16 @@ export async function openRangeSource(
         pos += chunk.length;
         if (!res.write(chunk)) await drainedOrClosed(res);
       }
-      // ...and one that sends fewer leaves a hole (unless ffmpeg went away and cut it short).
-      if (pos !== end + 1 && !res.destroyed) throw unreachable('the source sent less than the range it was asked for');
+      if (res.destroyed) return;
+      if (pos !== end + 1) {
+        broken = unreachable('the source sent less than the range it was asked for');
+        res.destroy(); // ...and one that sends fewer leaves a hole
+        return;
+      }
+      broken = null;
     }
-    res.end();
+    if (pos <= to) res.destroy(); // stopped by a failure
+    else res.end();
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -170,7 +182,7 @@ export async function openRangeSource(
     localUrl: `http://127.0.0.1:${port}/${token}`,
     size,
     bytesRead: () => fetched,
-    failure: () => failure,
+    failure: () => failure ?? broken,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

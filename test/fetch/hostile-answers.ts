@@ -133,12 +133,12 @@ export const statusThenStall = (status: number): RawAnswer => (socket) => {
   socket.write(head(`${status} Whatever`, { 'content-type': 'text/html', 'content-length': 10_000 }));
 };
 
-export type RangeMisbehaviour = 'reset' | 'stall' | 'wrong-range' | 'ignore-range';
+export type RangeMisbehaviour = 'reset' | 'reset-before-body' | 'stall' | 'wrong-range' | 'ignore-range';
 
 /**
  * An origin that advertises Range and honours the one-byte probe (`bytes=0-0`), then misbehaves
- * on every other range request: resets or stalls half-way, answers a range other than the one
- * asked, or answers 200 with the whole file.
+ * on every other range request: resets or stalls half-way, resets right after the headers,
+ * answers a range other than the one asked, or answers 200 with the whole file.
  */
 export const rangeOrigin = (bytes: Buffer, misbehaviour: RangeMisbehaviour | null): RawAnswer => (socket, req) => {
   const size = bytes.length;
@@ -164,6 +164,10 @@ export const rangeOrigin = (bytes: Buffer, misbehaviour: RangeMisbehaviour | nul
     // One byte later than asked, as if the origin counted from 1.
     const shifted = Math.min(start + 1, end);
     socket.write(Buffer.concat([Buffer.from(honest(shifted, end)), bytes.subarray(shifted, end + 1)]));
+    return;
+  }
+  if (misbehaviour === 'reset-before-body') {
+    socket.write(honest(start, end), () => socket.resetAndDestroy());
     return;
   }
   socket.write(honest(start, end));

@@ -187,7 +187,8 @@ describe('range reads from origins that misbehave mid-range', () => {
   }
 
   it.each([
-    ['resets the connection', 'reset', 'source_unreachable'],
+    ['resets the connection half-way', 'reset', 'source_unreachable'],
+    ['resets the connection right after the headers', 'reset-before-body', 'source_unreachable'],
     ['stalls', 'stall', 'source_timeout'],
     ['answers a range other than the one asked', 'wrong-range', 'source_unreachable'],
     ['answers 200 with the whole file', 'ignore-range', 'source_unreachable'],
@@ -198,6 +199,25 @@ describe('range reads from origins that misbehave mid-range', () => {
       expect(got.broken).toBe(true);
       expect(got.bytes).toBeLessThan(RANGE_BYTES.length);
       expect(source.failure()).toMatchObject({ code });
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('a reset is not held against later reads: asked again, the relay serves the rest and names no failure', async () => {
+    const resetting = hostile.rangeOrigin(RANGE_BYTES, 'reset');
+    const honest = hostile.rangeOrigin(RANGE_BYTES, null);
+    let answered = 0;
+    const o = await origin((socket, req) => (req.headers.range !== 'bytes=0-0' && answered++ === 0 ? resetting : honest)(socket, req));
+    const source = (await openRangeSource(o.url(), rangeLimits, { minBytes: 1 }))!;
+    try {
+      const first = await readRelay(source, 'bytes=0-');
+      expect(first.broken).toBe(true);
+      expect(source.failure()).toMatchObject({ code: 'source_unreachable' });
+      const rest = await request(source.localUrl, { headers: { range: `bytes=${first.bytes}-` } });
+      const body = Buffer.from(await rest.body.arrayBuffer());
+      expect(body.equals(RANGE_BYTES.subarray(first.bytes))).toBe(true);
+      expect(source.failure()).toBeNull();
     } finally {
       await source.close();
     }
