@@ -71,6 +71,12 @@ export const moreThanLength = (bytes: Buffer, declared: number): RawAnswer => (s
   socket.write(Buffer.concat([Buffer.from(head('200 OK', { ...VIDEO, 'content-length': declared })), bytes]));
 };
 
+/** Announces `declared` bytes, sends a few and holds the connection. */
+export const declaresLength = (declared: number): RawAnswer => (socket) => {
+  socket.write(head('200 OK', { ...VIDEO, 'content-length': declared }));
+  socket.write(Buffer.alloc(1024));
+};
+
 /** Junk where the status line should be. */
 export const garbageStatusLine = (): RawAnswer => (socket) => {
   socket.end('SPDY/9 banana split\r\n\x00\x01\x02\r\n\r\nmore junk');
