@@ -100,8 +100,8 @@ export async function openRangeSource(
   /** Ends every later reply: the byte cap, or an origin that answers other bytes than those asked. */
   let failure: Error | null = null;
   /**
-   * The origin's last broken answer (a reset, a short answer, the deadline): not held against
-   * later replies, since ffmpeg asks again from where it stopped and may get the rest.
+   * Why the origin's latest answer broke (a reset, a short answer, the deadline), until it sends
+   * good bytes again: ffmpeg asks again from where it stopped and may get the rest.
    */
   let broken: Error | null = null;
   const head = sourceHead(Math.min(size, RELAY_HEAD_KEEP_BYTES));
@@ -162,6 +162,7 @@ export async function openRangeSource(
         }
         head.keep(pos, chunk);
         pos += chunk.length;
+        broken = null; // the origin answers again
         if (!res.write(chunk)) await drainedOrClosed(res);
       }
       if (res.destroyed) return;
@@ -170,7 +171,6 @@ export async function openRangeSource(
         res.destroy(); // ...and one that sends fewer leaves a hole
         return;
       }
-      broken = null;
     }
     if (pos <= to) res.destroy(); // stopped by a failure
     else res.end();
