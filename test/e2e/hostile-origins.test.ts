@@ -68,12 +68,17 @@ describe('e2e: hostile origins do not take the process down', () => {
   });
 
   async function create(url: string) {
-    const res = await server.fetch('/sora/v1/characters', {
-      method: 'POST',
-      headers: { ...bearer(ALICE), 'content-type': 'application/json' },
-      body: JSON.stringify({ url, timestamps: '1,3' }),
-      signal: AbortSignal.timeout(60_000),
-    });
+    const res = await server
+      .fetch('/sora/v1/characters', {
+        method: 'POST',
+        headers: { ...bearer(ALICE), 'content-type': 'application/json' },
+        body: JSON.stringify({ url, timestamps: '1,3' }),
+        signal: AbortSignal.timeout(60_000),
+      })
+      .catch((e: unknown) => {
+        // The process going down shows here first: say why, with what it printed.
+        throw new Error(`POST for ${url} failed (${String(e)}; exit code ${server.child.exitCode}, signal ${server.child.signalCode})\n${server.output()}`);
+      });
     const text = await res.text();
     return { status: res.status, body: JSON.parse(text), text };
   }
