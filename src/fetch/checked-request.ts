@@ -26,7 +26,8 @@ export async function requestFollowingRedirects(start: URL, ctx: CheckedRequestC
   for (let redirects = 0; ; redirects++) {
     const response = await request(current, { method: 'GET', headers: ctx.headers, dispatcher: ctx.dispatcher, signal: ctx.signal });
     if (!REDIRECT_STATUSES.has(response.statusCode)) return { response, url: current };
-    await response.body.dump();
+    // Not dumped: a redirect whose body never comes would hold every hop until the deadline.
+    response.body.on('error', () => {}).destroy();
     const location = singleHeader(response.headers.location);
     if (!location) throw unreachable(`source answered HTTP ${response.statusCode} without a Location`);
     if (redirects >= ctx.maxRedirects) throw unreachable(`source redirected more than ${ctx.maxRedirects} times`);

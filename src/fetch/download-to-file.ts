@@ -2,7 +2,7 @@ import { rm, open } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { REQUEST_HEADERS, requestFollowingRedirects, singleHeader } from './checked-request.js';
-import { timedOut, toDownloadError, tooLarge, unreachable } from './fetch-errors.js';
+import { originAnswered, timedOut, toDownloadError, tooLarge } from './fetch-errors.js';
 import { parseSourceUrl, type SourceUrlRules } from './parse-source-url.js';
 import { createSafeDispatcher } from './safe-dispatcher.js';
 import type { DownloadLimits, DownloadResult, NetworkOverrides } from './download-options.js';
@@ -39,8 +39,9 @@ export async function downloadToFile(
       rules, dispatcher, maxRedirects: limits.maxRedirects, signal: abortSignal, headers: REQUEST_HEADERS,
     });
     if (response.statusCode < 200 || response.statusCode > 299) {
-      await response.body.dump();
-      throw unreachable(`source answered HTTP ${response.statusCode}`);
+      // Not dumped: an error page whose body never comes would hold the answer until the deadline.
+      response.body.on('error', () => {}).destroy();
+      throw originAnswered(response.statusCode);
     }
 
     const declared = Number(singleHeader(response.headers['content-length']));

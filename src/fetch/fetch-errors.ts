@@ -24,6 +24,14 @@ export function unreachable(message: string, cause?: unknown): AppError {
 }
 
 
+/** A final answer that is not 2xx: a 4xx means the URL is wrong (the caller's to fix), anything else that the source failed. */
+export function originAnswered(status: number): AppError {
+  const message = `the source answered HTTP ${status}`;
+  if (status >= 400 && status < 500) return new AppError('invalid_url', message, { param: 'url' });
+  return unreachable(message);
+}
+
+
 export function tooLarge(maxBytes: number): AppError {
   return new AppError('source_too_large', `source is larger than ${maxBytes} bytes`, { param: 'url' });
 }

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { request, type Dispatcher } from 'undici';
 import { REQUEST_HEADERS, requestFollowingRedirects, singleHeader } from './checked-request.js';
-import { timedOut, toDownloadError, tooLarge, unreachable } from './fetch-errors.js';
+import { originAnswered, timedOut, toDownloadError, tooLarge, unreachable } from './fetch-errors.js';
 import { parseSourceUrl, type SourceUrlRules } from './parse-source-url.js';
 import { createSafeDispatcher } from './safe-dispatcher.js';
 import type { DownloadLimits, NetworkOverrides } from './download-options.js';
@@ -15,7 +15,7 @@ export interface RangeSource {
   size: number;
   /** Bytes fetched from the origin so far. */
   bytesRead(): number;
-  /** Why the relay stopped serving ffmpeg (the byte cap), if it did: ffmpeg only sees a cut stream. */
+  /** Why the relay stopped serving ffmpeg (the byte cap, the origin failing), if it did: ffmpeg only sees a cut stream. */
   failure(): Error | null;
   close(): Promise<void>;
 }
@@ -81,7 +81,7 @@ export async function openRangeSource(
     const range = CONTENT_RANGE.exec(singleHeader(response.headers['content-range']) ?? '');
     await response.body.dump();
     if (response.statusCode !== 206 || !range) {
-      if (response.statusCode >= 400) throw unreachable(`source answered HTTP ${response.statusCode}`);
+      if (response.statusCode >= 400) throw originAnswered(response.statusCode);
       await giveUp();
       return null;
     }
@@ -97,11 +97,20 @@ export async function openRangeSource(
   }
 
   let fetched = 0;
+  /** Ends every later reply: the byte cap, or an origin that answers other bytes than those asked. */
   let failure: Error | null = null;
+  /**
+   * Why the origin's latest answer broke (a reset, a short answer, the deadline), until it sends
+   * good bytes again: ffmpeg asks again from where it stopped and may get the rest.
+   */
+  let broken: Error | null = null;
   const head = sourceHead(Math.min(size, RELAY_HEAD_KEEP_BYTES));
   const token = randomBytes(24).toString('hex');
   const server = createServer((req, res) => {
-    relay(req, res).catch(() => res.destroy());
+    relay(req, res).catch((err: unknown) => {
+      broken = toDownloadError(err, deadline.signal, opts.signal) as Error;
+      res.destroy();
+    });
   });
 
   async function relay(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -130,35 +139,41 @@ export async function openRangeSource(
     }
     // ffmpeg asks for open-ended ranges and drops the connection when it seeks: fetching in
     // bounded chunks keeps what it never reads from crossing the network.
-    while (pos <= to && !res.destroyed) {
+    while (pos <= to && !res.destroyed && !failure) {
       const end = Math.min(to, pos + RELAY_CHUNK_BYTES - 1);
       const upstream: Dispatcher.ResponseData = await request(origin, {
         method: 'GET', dispatcher, signal, headers: { ...REQUEST_HEADERS, range: `bytes=${pos}-${end}` },
       });
-      if (upstream.statusCode !== 206) {
-        await upstream.body.dump();
+      failure ??= refusedRange(upstream, pos, size);
+      if (failure) {
+        upstream.body.on('error', () => {}).destroy();
         res.destroy();
         return;
       }
       for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
         fetched += chunk.length;
-        if (fetched > limits.maxBytes && !failure) failure = tooLarge(limits.maxBytes);
+        if (fetched > limits.maxBytes) failure ??= tooLarge(limits.maxBytes);
         // An origin that sends more than the range it was asked for would shift every later byte.
-        if (failure || res.destroyed || pos + chunk.length > end + 1) {
+        if (pos + chunk.length > end + 1) failure ??= unreachable('the source sent more than the range it was asked for');
+        if (failure || res.destroyed) {
           upstream.body.on('error', () => {}).destroy();
           res.destroy();
           return;
         }
         head.keep(pos, chunk);
         pos += chunk.length;
+        broken = null; // the origin answers again
         if (!res.write(chunk)) await drainedOrClosed(res);
       }
+      if (res.destroyed) return;
       if (pos !== end + 1) {
+        broken = unreachable('the source sent less than the range it was asked for');
         res.destroy(); // ...and one that sends fewer leaves a hole
         return;
       }
     }
-    res.end();
+    if (pos <= to) res.destroy(); // stopped by a failure
+    else res.end();
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -167,13 +182,26 @@ export async function openRangeSource(
     localUrl: `http://127.0.0.1:${port}/${token}`,
     size,
     bytesRead: () => fetched,
-    failure: () => failure,
+    failure: () => failure ?? broken,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await giveUp();
     },
   };
+}
+
+/** Why an origin's answer to `bytes=<pos>-...` cannot be relayed, or null when it is the range asked of a source of `size` bytes. */
+function refusedRange(upstream: Dispatcher.ResponseData, pos: number, size: number): Error | null {
+  if (upstream.statusCode !== 206) {
+    if (upstream.statusCode >= 400) return originAnswered(upstream.statusCode);
+    return unreachable(`the source stopped honouring Range (HTTP ${upstream.statusCode})`);
+  }
+  const range = CONTENT_RANGE.exec(singleHeader(upstream.headers['content-range']) ?? '');
+  if (!range || Number(range[1]) !== pos || Number(range[3]) !== size) {
+    return unreachable('the source answered a range other than the one asked');
+  }
+  return null;
 }
 
 /** A prefix of the source, grown only by bytes that continue it exactly. */

@@ -102,10 +102,10 @@ describe('characters end to end', () => {
     expect(res.json().error.code).toBe('unsupported_media');
   });
 
-  it('answers 502 source_unreachable for a 404 source', async () => {
+  it('answers 400 invalid_url for a 404 source', async () => {
     const res = await post({ url: files.url('missing.mp4'), timestamps: '0,1' });
-    expect(res.statusCode).toBe(502);
-    expect(res.json().error.code).toBe('source_unreachable');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'invalid_url', param: 'url', message: 'the source answered HTTP 404' });
   });
 
   it('Prefer: respond-async answers 202 processing, then GET turns ready; a failure ends failed with a code', async () => {

@@ -288,14 +288,19 @@ describe('downloadToFile: failures', () => {
     expect(existsSync(target)).toBe(false);
   });
 
-  it.each([404, 403, 500, 503])('turns HTTP %i into source_unreachable naming the status', async (status) => {
+  it.each([
+    [404, 'invalid_url'],
+    [403, 'invalid_url'],
+    [500, 'source_unreachable'],
+    [503, 'source_unreachable'],
+  ])('turns HTTP %i into %s naming the status', async (status, code) => {
     const s = await server((_req, res) => {
       res.writeHead(status, { 'content-type': 'text/html' });
       res.end('<h1>no</h1>');
     });
     const target = dest();
     const err = await rejection(downloadToFile(`${s.origin}/missing.mp4`, target, limits({ allowPrivate: true })));
-    expect(err.code).toBe('source_unreachable');
+    expect(err.code).toBe(code);
     expect(err.message).toContain(String(status));
     expect(existsSync(target)).toBe(false);
   });
