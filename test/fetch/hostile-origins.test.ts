@@ -8,7 +8,7 @@ import { isForbiddenAddress } from '../../src/fetch/address-policy.js';
 import { downloadToFile } from '../../src/fetch/download-to-file.js';
 import { openRangeSource, type RangeSource } from '../../src/fetch/range-source.js';
 import { createSourceFetcher } from '../../src/fetch/source-fetcher.js';
-import type { NetworkOverrides } from '../../src/fetch/types.js';
+import type { NetworkOverrides } from '../../src/fetch/download-options.js';
 import * as hostile from './hostile-answers.js';
 import { limits, makeTempDir, rejection } from './http-fixtures.js';
 import { startRawOrigin, type RawAnswer, type RawOrigin } from './raw-origin.js';
