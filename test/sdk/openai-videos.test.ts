@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import OpenAI, { toFile } from 'openai';
+import OpenAIPinned, { toFile as toFilePinned } from 'openai-pinned';
+import { VERSION as PINNED_VERSION } from 'openai-pinned/version';
+import { VERSION } from 'openai/version';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFaceVideo } from '../support/faces.js';
@@ -19,8 +22,14 @@ async function probe(path: string) {
   return { width: v.width as number, height: v.height as number, duration: Number(j.format.duration), codec: v.codec_name as string };
 }
 
+/** The current SDK and the pinned older one: the same calls must work with both. */
+const SDKS = [
+  { name: `openai ${VERSION}`, Client: OpenAI, toFile },
+  { name: `openai-pinned ${PINNED_VERSION}`, Client: OpenAIPinned as unknown as typeof OpenAI, toFile: toFilePinned as unknown as typeof toFile },
+];
+
 /** The official `openai` npm SDK as the client of every video route, against a real server on loopback. */
-describe('the official openai SDK against sora-characters', () => {
+describe.each(SDKS)('the official SDK ($name) against sora-characters', ({ Client, toFile }) => {
   let h: Harness;
   let alice: OpenAI;
   let bob: OpenAI;
@@ -32,8 +41,8 @@ describe('the official openai SDK against sora-characters', () => {
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = h.app.server.address() as AddressInfo;
     const baseURL = `http://127.0.0.1:${port}/v1`;
-    alice = new OpenAI({ apiKey: 'sk-alice-test-key', baseURL, maxRetries: 0 });
-    bob = new OpenAI({ apiKey: 'sk-bob-test-key', baseURL, maxRetries: 0 });
+    alice = new Client({ apiKey: 'sk-alice-test-key', baseURL, maxRetries: 0 });
+    bob = new Client({ apiKey: 'sk-bob-test-key', baseURL, maxRetries: 0 });
     dir = await mkdtemp(join(tmpdir(), 'sc-sdk-'));
     faceVideo = await makeFaceVideo(dir, 'face', { placement: { left: 380, top: 60, width: 180 }, faceFrom: 0, faceTo: 6, durationSec: 5 });
   });
@@ -84,6 +93,12 @@ describe('the official openai SDK against sora-characters', () => {
     expect((await sharp(thumb).metadata()).format).toBe('webp');
     const sprite = Buffer.from(await (await alice.videos.downloadContent(v.id, { variant: 'spritesheet' })).arrayBuffer());
     expect((await sharp(sprite).metadata()).format).toBe('jpeg');
+  });
+
+  it('characters: [{id}] (sent as the form field characters[][id]) puts the character in the video', async () => {
+    const v = await alice.videos.create({ prompt: 'someone waves', characters: [{ id: character.id }] } as never);
+    expect((v as unknown as { characters: unknown[] }).characters).toEqual([{ id: character.id, username: character.username }]);
+    await pollDone(alice, v.id);
   });
 
   it('GET carries openai-poll-after-ms while unfinished', async () => {
@@ -146,7 +161,7 @@ describe('the official openai SDK against sora-characters', () => {
       more.push((await alice.videos.createCharacter({ name: `Extra ${i}`, video: await toFile(await readFile(faceVideo), 'f.mp4') })).id!);
     }
     const three = alice.videos.create({ prompt: `@${character.username} and friends`, characters: more.map((id) => ({ id })) } as never);
-    await expect(three).rejects.toMatchObject({ status: 400, code: 'invalid_parameter' });
+    await expect(three).rejects.toMatchObject({ status: 400, code: 'invalid_parameter', param: 'characters', message: expect.stringMatching(/at most 2 characters \(got 3\)/) });
     await pollDone(bob, ok.id);
   });
 
@@ -175,7 +190,28 @@ describe('the official openai SDK against sora-characters', () => {
     await expect(alice.videos.retrieve('video_00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404 });
   });
 
-  it('the README script (examples/sdk-flow.mjs) runs end to end with only the SDK', async () => {
+  it('deletes a video and its assets', async () => {
+    const del = await alice.videos.delete(videoId);
+    expect(del).toEqual({ id: videoId, object: 'video.deleted', deleted: true });
+    await expect(alice.videos.retrieve(videoId)).rejects.toMatchObject({ status: 404 });
+    await expect(alice.videos.downloadContent(videoId)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+/** The README's script imports `openai` itself: one run, not one per SDK. */
+describe('the README script (examples/sdk-flow.mjs)', () => {
+  let h: Harness;
+  let faceVideo: string;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const dir = await mkdtemp(join(tmpdir(), 'sc-sdk-'));
+    faceVideo = await makeFaceVideo(dir, 'face', { placement: { left: 380, top: 60, width: 180 }, faceFrom: 0, faceTo: 6, durationSec: 5 });
+  });
+  afterAll(() => h?.close());
+
+  it('runs end to end with only the SDK', async () => {
     const { port } = h.app.server.address() as AddressInfo;
     const cwd = await mkdtemp(join(tmpdir(), 'sc-example-'));
     const { stdout } = await exec(process.execPath, [join(process.cwd(), 'examples/sdk-flow.mjs'), faceVideo], {
@@ -187,12 +223,5 @@ describe('the official openai SDK against sora-characters', () => {
     expect(made).toMatchObject({ status: 'ready', source: { type: 'task' } });
     expect(made.id).toMatch(/^ch_/);
     expect((await probe(join(cwd, 'video.mp4'))).width).toBe(720);
-  });
-
-  it('deletes a video and its assets', async () => {
-    const del = await alice.videos.delete(videoId);
-    expect(del).toEqual({ id: videoId, object: 'video.deleted', deleted: true });
-    await expect(alice.videos.retrieve(videoId)).rejects.toMatchObject({ status: 404 });
-    await expect(alice.videos.downloadContent(videoId)).rejects.toMatchObject({ status: 404 });
   });
 });
