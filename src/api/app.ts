@@ -10,6 +10,7 @@ import type { KeyService } from '../keys/key-service.js';
 import type { BlobLoader, BlobStore } from '../blobs/ports.js';
 import { authHook } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
+import { installJsonBodyParser } from './json-body.js';
 import { metricsRoutes } from './metrics.js';
 import { characterRoutes } from './routes/characters.js';
 import { fileRoutes } from './routes/files.js';
@@ -53,6 +54,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandling(app);
   // JSON (and multipart where a route registers it) only: other bodies answer 415.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
 
   await app.register(swagger, {
     openapi: {

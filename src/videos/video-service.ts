@@ -114,8 +114,11 @@ export function createVideoService(deps: VideoServiceDeps) {
     const model = input.model ?? 'sora-2';
     if (typeof model !== 'string') throw bad('model', 'model must be a string');
     const engine = engines.engineFor(model);
-    const seconds = input.seconds === undefined ? '4' : String(input.seconds);
-    if (!(VIDEO_SECONDS as readonly string[]).includes(seconds)) throw bad('seconds', `seconds must be one of ${VIDEO_SECONDS.join(', ')}`);
+    // A number is fine (JSON `4`), but not a list: String(['4']) would read as '4'.
+    const seconds = input.seconds === undefined ? '4' : typeof input.seconds === 'number' ? String(input.seconds) : input.seconds;
+    if (typeof seconds !== 'string' || !(VIDEO_SECONDS as readonly string[]).includes(seconds)) {
+      throw bad('seconds', `seconds must be one of ${VIDEO_SECONDS.join(', ')}`);
+    }
     const size = input.size ?? '720x1280';
     if (typeof size !== 'string' || !(VIDEO_SIZES as readonly string[]).includes(size)) {
       throw bad('size', `size must be one of ${VIDEO_SIZES.join(', ')}`);

@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import OpenAI, { toFile } from 'openai';
+import OpenAIPinned, { toFile as toFilePinned } from 'openai-pinned';
+import { VERSION as PINNED_VERSION } from 'openai-pinned/version';
+import { VERSION } from 'openai/version';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFaceVideo } from '../support/faces.js';
@@ -19,8 +22,14 @@ async function probe(path: string) {
   return { width: v.width as number, height: v.height as number, duration: Number(j.format.duration), codec: v.codec_name as string };
 }
 
+/** The current SDK and the pinned older one: the same calls must work with both. */
+const SDKS = [
+  { name: `openai ${VERSION}`, Client: OpenAI, toFile },
+  { name: `openai-pinned ${PINNED_VERSION}`, Client: OpenAIPinned as unknown as typeof OpenAI, toFile: toFilePinned as unknown as typeof toFile },
+];
+
 /** The official `openai` npm SDK as the client of every video route, against a real server on loopback. */
-describe('the official openai SDK against sora-characters', () => {
+describe.each(SDKS)('the official SDK ($name) against sora-characters', ({ Client, toFile }) => {
   let h: Harness;
   let alice: OpenAI;
   let bob: OpenAI;
@@ -32,8 +41,8 @@ describe('the official openai SDK against sora-characters', () => {
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = h.app.server.address() as AddressInfo;
     const baseURL = `http://127.0.0.1:${port}/v1`;
-    alice = new OpenAI({ apiKey: 'sk-alice-test-key', baseURL, maxRetries: 0 });
-    bob = new OpenAI({ apiKey: 'sk-bob-test-key', baseURL, maxRetries: 0 });
+    alice = new Client({ apiKey: 'sk-alice-test-key', baseURL, maxRetries: 0 });
+    bob = new Client({ apiKey: 'sk-bob-test-key', baseURL, maxRetries: 0 });
     dir = await mkdtemp(join(tmpdir(), 'sc-sdk-'));
     faceVideo = await makeFaceVideo(dir, 'face', { placement: { left: 380, top: 60, width: 180 }, faceFrom: 0, faceTo: 6, durationSec: 5 });
   });
@@ -86,6 +95,12 @@ describe('the official openai SDK against sora-characters', () => {
     expect((await sharp(sprite).metadata()).format).toBe('jpeg');
   });
 
+  it('characters: [{id}] (sent as the form field characters[][id]) puts the character in the video', async () => {
+    const v = await alice.videos.create({ prompt: 'someone waves', characters: [{ id: character.id }] } as never);
+    expect((v as unknown as { characters: unknown[] }).characters).toEqual([{ id: character.id, username: character.username }]);
+    await pollDone(alice, v.id);
+  });
+
   it('GET carries openai-poll-after-ms while unfinished', async () => {
     const v = await alice.videos.create({ prompt: 'a quiet lake', seconds: '4', size: '1280x720' });
     const { response } = await alice.videos.retrieve(v.id).withResponse();
@@ -124,9 +139,10 @@ describe('the official openai SDK against sora-characters', () => {
     const out = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { from_task: videoId, timestamps: '3,5' } });
     expect(out.statusCode).toBe(400);
     expect(out.json().error.code).toBe('timestamps_out_of_range');
+    // Another key's task answers as a missing one: a task id reveals nothing.
     const other = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.bob, payload: { from_task: videoId, timestamps: '1,3' } });
-    expect(other.statusCode).toBe(403);
-    expect(other.json().error.code).toBe('cameo_permission_denied');
+    expect(other.statusCode).toBe(404);
+    expect(other.json().error.code).toBe('task_not_found');
   });
 
   it('mention rules: unknown and private-of-another-key are 403 before anything is queued; public is fine; more than 2 is 400', async () => {
@@ -146,7 +162,7 @@ describe('the official openai SDK against sora-characters', () => {
       more.push((await alice.videos.createCharacter({ name: `Extra ${i}`, video: await toFile(await readFile(faceVideo), 'f.mp4') })).id!);
     }
     const three = alice.videos.create({ prompt: `@${character.username} and friends`, characters: more.map((id) => ({ id })) } as never);
-    await expect(three).rejects.toMatchObject({ status: 400, code: 'invalid_parameter' });
+    await expect(three).rejects.toMatchObject({ status: 400, code: 'invalid_parameter', param: 'characters', message: expect.stringMatching(/at most 2 characters \(got 3\)/) });
     await pollDone(bob, ok.id);
   });
 
@@ -175,24 +191,46 @@ describe('the official openai SDK against sora-characters', () => {
     await expect(alice.videos.retrieve('video_00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404 });
   });
 
-  it('the README script (examples/sdk-flow.mjs) runs end to end with only the SDK', async () => {
-    const { port } = h.app.server.address() as AddressInfo;
-    const cwd = await mkdtemp(join(tmpdir(), 'sc-example-'));
-    const { stdout } = await exec(process.execPath, [join(process.cwd(), 'examples/sdk-flow.mjs'), faceVideo], {
-      cwd, env: { ...process.env, SORA_CHARACTERS_URL: `http://127.0.0.1:${port}`, OPENAI_API_KEY: 'sk-alice-test-key' },
-    });
-    expect(stdout).toMatch(/character ch_[0-9a-f]{32} is @/);
-    expect(stdout).toContain('saved video.mp4 and thumbnail.webp');
-    const made = JSON.parse(stdout.slice(stdout.indexOf('{')));
-    expect(made).toMatchObject({ status: 'ready', source: { type: 'task' } });
-    expect(made.id).toMatch(/^ch_/);
-    expect((await probe(join(cwd, 'video.mp4'))).width).toBe(720);
-  });
-
   it('deletes a video and its assets', async () => {
     const del = await alice.videos.delete(videoId);
     expect(del).toEqual({ id: videoId, object: 'video.deleted', deleted: true });
     await expect(alice.videos.retrieve(videoId)).rejects.toMatchObject({ status: 404 });
     await expect(alice.videos.downloadContent(videoId)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+/** The README's script imports `openai` itself: one run, not one per SDK. */
+describe('the README script (examples/sdk-flow.mjs)', () => {
+  let h: Harness;
+  let faceVideo: string;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const dir = await mkdtemp(join(tmpdir(), 'sc-sdk-'));
+    faceVideo = await makeFaceVideo(dir, 'face', { placement: { left: 380, top: 60, width: 180 }, faceFrom: 0, faceTo: 6, durationSec: 5 });
+  });
+  afterAll(() => h?.close());
+
+  it('runs end to end with only the SDK, writing into the folder it names and nowhere else', async () => {
+    const { port } = h.app.server.address() as AddressInfo;
+    const cwd = await mkdtemp(join(tmpdir(), 'sc-example-'));
+    const env = { ...process.env, SORA_CHARACTERS_URL: `http://127.0.0.1:${port}`, OPENAI_API_KEY: 'sk-alice-test-key' };
+    const { stdout } = await exec(process.execPath, [join(process.cwd(), 'examples/sdk-flow.mjs'), faceVideo], { cwd, env });
+    expect(stdout).toMatch(/character ch_[0-9a-f]{32} is @/);
+    const saved = /saved (\S+video\.mp4) and (\S+thumbnail\.webp)/.exec(stdout);
+    expect(saved, stdout).not.toBeNull();
+    expect((await probe(saved![1])).width).toBe(720);
+    expect((await readFile(saved![2])).subarray(8, 12).toString()).toBe('WEBP');
+    expect(await readdir(cwd)).toEqual([]);
+    const made = JSON.parse(stdout.slice(stdout.indexOf('{')));
+    expect(made).toMatchObject({ status: 'ready', source: { type: 'task' } });
+    expect(made.id).toMatch(/^ch_/);
+
+    // Given a folder, it writes there.
+    const out = join(cwd, 'out');
+    const again = await exec(process.execPath, [join(process.cwd(), 'examples/sdk-flow.mjs'), faceVideo, out], { cwd, env });
+    expect(again.stdout).toContain(`saved ${join(out, 'video.mp4')} and ${join(out, 'thumbnail.webp')}`);
+    expect((await readdir(out)).sort()).toEqual(['thumbnail.webp', 'video.mp4']);
   });
 });

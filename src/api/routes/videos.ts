@@ -4,6 +4,7 @@ import type { BlobLoader, BlobStore } from '../../blobs/ports.js';
 import { AppError } from '../../errors.js';
 import type { InputReference } from '../../videos/ports.js';
 import type { VideoService } from '../../videos/video-service.js';
+import { decodeJsonFields, type FieldShape } from '../form-fields.js';
 import { readMultipartForm, type ParsedForm } from '../multipart-form.js';
 import { bodyCheckedByService } from '../service-validated-body.js';
 import { sendBlob } from '../send-blob.js';
@@ -22,10 +23,22 @@ export interface VideoRouteDeps {
   pollAfterMs: number;
 }
 
-export async function readBody(req: FastifyRequest, deps: Pick<VideoRouteDeps, 'tmpDir' | 'maxUploadBytes'>): Promise<{ fields: Record<string, unknown>; form: ParsedForm | null }> {
+/** The fields of CreateVideoBody that are a list or an object, for JSON sent inside a form field. */
+const CREATE_VIDEO_SHAPES: Record<string, FieldShape> = { characters: 'array', input_reference: 'object' };
+
+async function readBody(
+  req: FastifyRequest,
+  deps: Pick<VideoRouteDeps, 'tmpDir' | 'maxUploadBytes'>,
+  shapes: Record<string, FieldShape> = {},
+): Promise<{ fields: Record<string, unknown>; form: ParsedForm | null }> {
   if (req.isMultipart()) {
     const form = await readMultipartForm(req, deps.tmpDir, deps.maxUploadBytes);
-    return { fields: form.fields, form };
+    try {
+      return { fields: decodeJsonFields(form.fields, shapes), form };
+    } catch (err) {
+      await form.cleanup();
+      throw err;
+    }
   }
   if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
     throw new AppError('invalid_parameter', 'send a JSON object or multipart/form-data');
@@ -46,7 +59,7 @@ export function videoRoutes(deps: VideoRouteDeps) {
       schema: { tags, summary: 'Create a video task', body: CreateVideoBody, response: { 200: VideoSchema, ...errorResponses(400, 401, 403, 413, 422, 429) } },
       validatorCompiler: bodyCheckedByService as never,
     }, async (req, reply) => {
-      const { fields, form } = await readBody(req, deps);
+      const { fields, form } = await readBody(req, deps, CREATE_VIDEO_SHAPES);
       try {
         const prepared = await videos.prepare(req.principal, fields);
         const file = form?.files.find((f) => f.field === 'input_reference');
