@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,37 +7,12 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFaceVideo } from '../support/faces.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { findSdkPython } from '../support/tiers.js';
 
 const exec = promisify(execFile);
 const SCRIPT = resolve('test/sdk/python/sdk_flow.py');
-const HOW_TO_INSTALL = 'bash scripts/python-sdk-venv.sh, then export SORA_TEST_PYTHON=<the path it prints>';
-const HAS_SDK = 'import sys, openai; sys.exit(0 if int(openai.__version__.split(".")[0]) >= 3 else 3)';
-
-const hasSdk = (python: string) => {
-  try {
-    execFileSync(python, ['-c', HAS_SDK], { stdio: 'ignore', timeout: 30_000 });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/**
- * SORA_TEST_PYTHON when set (and then it must work: a broken setting fails, it does not skip),
- * else this checkout's .cache/python-sdk venv, else python3 on the PATH.
- */
-function findPython(): { python: string | null; broken?: string } {
-  const asked = process.env.SORA_TEST_PYTHON;
-  if (asked) return hasSdk(asked) ? { python: asked } : { python: null, broken: `SORA_TEST_PYTHON=${asked} has no openai>=3 (${HOW_TO_INSTALL})` };
-  for (const python of [resolve('.cache/python-sdk/bin/python'), 'python3']) if (hasSdk(python)) return { python };
-  return { python: null };
-}
-
-const found = findPython();
+const found = findSdkPython();
 if (found.broken) throw new Error(found.broken);
-if (!found.python) {
-  console.warn(`SKIPPED test/sdk/openai-python.test.ts: no python with the official openai SDK >= 3 (pip install 'openai>=3,<4'). Run ${HOW_TO_INSTALL}.`);
-}
 
 type Step = { step: string; ok: boolean; error?: { status: number | null; code: string; param: string | null; message: string } } & Record<string, any>;
 

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 /**
  * The suites that need something beyond Node and ffmpeg. Each runs when its need is met; the
@@ -14,6 +16,37 @@ export interface OptionalTier {
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+const PYTHON_SDK_HOW_TO = "bash scripts/python-sdk-venv.sh, then export SORA_TEST_PYTHON=<the path it prints> (or pip install 'openai>=3,<4')";
+const HAS_PYTHON_SDK = 'import sys, openai; sys.exit(0 if int(openai.__version__.split(".")[0]) >= 3 else 3)';
+
+const hasPythonSdk = (python: string) => {
+  try {
+    execFileSync(python, ['-c', HAS_PYTHON_SDK], { stdio: 'ignore', timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+let pythonFound: { python: string | null; broken?: string } | undefined;
+
+/**
+ * The python that has the official openai SDK (3.x): SORA_TEST_PYTHON when set (and then it must
+ * work: a broken setting fails, it does not skip), else this checkout's .cache/python-sdk venv,
+ * else python3 on the PATH.
+ */
+export function findSdkPython(): { python: string | null; broken?: string } {
+  if (pythonFound) return pythonFound;
+  const asked = process.env.SORA_TEST_PYTHON;
+  if (asked) {
+    pythonFound = hasPythonSdk(asked) ? { python: asked } : { python: null, broken: `SORA_TEST_PYTHON=${asked} has no openai>=3 (${PYTHON_SDK_HOW_TO})` };
+  } else {
+    const python = [resolve('.cache/python-sdk/bin/python'), 'python3'].find(hasPythonSdk) ?? null;
+    pythonFound = { python };
+  }
+  return pythonFound;
+}
+
 export function optionalTiers(): OptionalTier[] {
   return [
     {
@@ -25,6 +58,11 @@ export function optionalTiers(): OptionalTier[] {
       name: 'browser tests (profile page in chromium)',
       available: existsSync(CHROMIUM_PATH),
       howTo: `apt-get install chromium (looked for ${CHROMIUM_PATH}; CHROMIUM_PATH overrides)`,
+    },
+    {
+      name: 'official Python SDK suite',
+      available: findSdkPython().python !== null,
+      howTo: PYTHON_SDK_HOW_TO,
     },
   ];
 }
