@@ -10,6 +10,7 @@ import type { KeyService } from '../keys/key-service.js';
 import type { BlobLoader, BlobStore } from '../blobs/ports.js';
 import { authHook } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
+import { removeUploadsAfterEachRequest } from './multipart-body.js';
 import { installJsonBodyParser } from './json-body.js';
 import { metricsRoutes } from './metrics.js';
 import { characterRoutes } from './routes/characters.js';
@@ -52,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Response schemas document the API; answers are serialized as they are, without a second validation pass.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandling(app);
+  removeUploadsAfterEachRequest(app);
   // JSON (and multipart where a route registers it) only: other bodies answer 415.
   app.removeContentTypeParser('text/plain');
   installJsonBodyParser(app);

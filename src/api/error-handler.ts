@@ -7,6 +7,8 @@ import { statusOf } from './error-status.js';
 const FIELD_CODES: Record<string, ErrorCode> = {
   timestamps: 'invalid_timestamps',
   url: 'invalid_url',
+  // The SDK's createCharacter without its video file.
+  video: 'missing_source',
 };
 
 export function sendError(reply: FastifyReply, err: AppError, statusOverride?: number): FastifyReply {

@@ -7,11 +7,17 @@ import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { formFieldsOf, pathOfField, type FormFields } from './form-fields.js';
 
-export interface UploadedFile {
-  field: string;
-  path: string;
-  filename: string;
-  mimetype: string;
+/**
+ * A file of a multipart body, streamed to a temp path. A class, so that a JSON body can never
+ * pass for one (`instanceof` is the check; an object with a `path` is just an object).
+ */
+export class UploadedFile {
+  constructor(
+    readonly field: string,
+    readonly path: string,
+    readonly filename: string,
+    readonly mimetype: string,
+  ) {}
 }
 
 export interface ParsedForm {
@@ -35,7 +41,7 @@ export async function readMultipartForm(req: FastifyRequest, tmpDir: string, max
       pathOfField(part.fieldname); // refuses a forbidden name before anything is read
       if (part.type === 'file') {
         const path = join(tmpDir, `upload-${randomUUID()}`);
-        files.push({ field: part.fieldname, path, filename: part.filename || 'upload', mimetype: part.mimetype });
+        files.push(new UploadedFile(part.fieldname, path, part.filename || 'upload', part.mimetype));
         await pipeline(part.file, createWriteStream(path));
         if (part.file.truncated) {
           throw new AppError('source_too_large', `the uploaded ${part.fieldname} is larger than ${maxFileBytes} bytes`, { param: part.fieldname });
@@ -56,4 +62,3 @@ export async function readMultipartForm(req: FastifyRequest, tmpDir: string, max
   }
 }
 
-export const isMultipart = (req: FastifyRequest) => req.isMultipart();

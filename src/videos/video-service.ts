@@ -9,22 +9,21 @@ import type { Principal } from '../principal.js';
 import type { BlobStore } from '../blobs/ports.js';
 import { findCharacterByIdOrUsername, type CharacterRecord, type Store, type VideoTaskRecord } from '../records/ports.js';
 import { findMentions } from './mentions.js';
+import {
+  DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_CHARACTERS_PER_VIDEO, type VideoSeconds, type VideoSize, type VideoVariant,
+} from './video-options.js';
 import type { InputReference, ReferenceImagePreparer } from './ports.js';
 import { toVideoView, type VideoView } from './view.js';
 import { unixNow } from '../clock.js';
 
-export const VIDEO_SIZES = ['720x1280', '1280x720', '1024x1792', '1792x1024'] as const;
-export const VIDEO_SECONDS = ['4', '8', '12'] as const;
-export const MAX_PROMPT_CHARS = 32_000;
-export const MAX_CHARACTERS_PER_VIDEO = 2;
-export type VideoVariant = 'video' | 'thumbnail' | 'spritesheet';
-
+/** A request whose fields the API schema checked (src/api/schemas/videos.ts). */
 export interface CreateVideoInput {
-  prompt?: unknown;
-  model?: unknown;
-  seconds?: unknown;
-  size?: unknown;
-  characters?: unknown;
+  prompt: string;
+  model?: string;
+  seconds?: VideoSeconds;
+  size?: VideoSize;
+  /** Ids, usernames or `{id}` objects. */
+  characters?: (string | { id: string })[];
 }
 
 export interface VideoServiceDeps {
@@ -86,16 +85,12 @@ export function createVideoService(deps: VideoServiceDeps) {
     return c;
   }
 
-  async function resolveCharacters(p: Principal, prompt: string, listed: unknown): Promise<string[]> {
+  async function resolveCharacters(p: Principal, prompt: string, listed: CreateVideoInput['characters']): Promise<string[]> {
     const ids: string[] = [];
-    if (listed !== undefined && listed !== null) {
-      if (!Array.isArray(listed)) throw bad('characters', 'characters must be an array of {"id": "ch_..."}');
-      for (const item of listed) {
-        const id = typeof item === 'string' ? item : (item as { id?: unknown })?.id;
-        if (typeof id !== 'string') throw bad('characters', 'characters must be an array of {"id": "ch_..."}');
-        const c = await usableCharacter(p, await findCharacterByIdOrUsername(store.characters, id), id);
-        if (!ids.includes(c.id)) ids.push(c.id);
-      }
+    for (const item of listed ?? []) {
+      const ref = typeof item === 'string' ? item : item.id;
+      const c = await usableCharacter(p, await findCharacterByIdOrUsername(store.characters, ref), ref);
+      if (!ids.includes(c.id)) ids.push(c.id);
     }
     for (const username of findMentions(prompt)) {
       const c = await usableCharacter(p, await store.characters.getByUsername(username), `@${username}`);
@@ -107,26 +102,14 @@ export function createVideoService(deps: VideoServiceDeps) {
     return ids;
   }
 
-  function validate(input: CreateVideoInput) {
-    const prompt = input.prompt;
-    if (typeof prompt !== 'string' || prompt.trim().length === 0) throw bad('prompt', 'prompt is required');
-    if (prompt.length > MAX_PROMPT_CHARS) throw bad('prompt', `prompt is longer than ${MAX_PROMPT_CHARS} characters`);
-    const model = input.model ?? 'sora-2';
-    if (typeof model !== 'string') throw bad('model', 'model must be a string');
+  /** The task's fields with their defaults, and the engine of its model (an unknown model is refused). */
+  function taskFields(input: { prompt: string; model?: string; seconds?: string; size?: string }) {
+    const model = input.model ?? DEFAULT_MODEL;
     const engine = engines.engineFor(model);
-    // A number is fine (JSON `4`), but not a list: String(['4']) would read as '4'.
-    const seconds = input.seconds === undefined ? '4' : typeof input.seconds === 'number' ? String(input.seconds) : input.seconds;
-    if (typeof seconds !== 'string' || !(VIDEO_SECONDS as readonly string[]).includes(seconds)) {
-      throw bad('seconds', `seconds must be one of ${VIDEO_SECONDS.join(', ')}`);
-    }
-    const size = input.size ?? '720x1280';
-    if (typeof size !== 'string' || !(VIDEO_SIZES as readonly string[]).includes(size)) {
-      throw bad('size', `size must be one of ${VIDEO_SIZES.join(', ')}`);
-    }
-    return { prompt, model, engine: engine.name, seconds, size };
+    return { prompt: input.prompt, model, engine: engine.name, seconds: input.seconds ?? DEFAULT_SECONDS, size: input.size ?? DEFAULT_SIZE };
   }
 
-  async function enqueueTask(p: Principal, fields: ReturnType<typeof validate>, characterIds: string[], extra: Partial<VideoTaskRecord>, id = newVideoId()) {
+  async function enqueueTask(p: Principal, fields: ReturnType<typeof taskFields>, characterIds: string[], extra: Partial<VideoTaskRecord>, id = newVideoId()) {
     await assertQueueHasRoom(queue, deps.maxQueuedJobs);
     const task: VideoTaskRecord = {
       id, keyId: p.keyId, ...fields, status: 'queued', progress: 0,
@@ -144,7 +127,7 @@ export function createVideoService(deps: VideoServiceDeps) {
     view,
     /** Validates everything before anything is stored or queued. */
     async prepare(p: Principal, input: CreateVideoInput): Promise<PreparedVideo> {
-      const fields = validate(input);
+      const fields = taskFields(input);
       const characterIds = await resolveCharacters(p, fields.prompt, input.characters);
       return { fields, characterIds, id: newVideoId() };
     },
@@ -189,10 +172,10 @@ export function createVideoService(deps: VideoServiceDeps) {
       return { key, type: VARIANTS[variant].type };
     },
 
-    async remix(p: Principal, id: string, prompt: unknown): Promise<VideoView> {
+    async remix(p: Principal, id: string, prompt: string): Promise<VideoView> {
       const source = await findOwned(p, id);
       if (source.status !== 'completed') throw new AppError('task_not_completed', `video ${id} is ${source.status}, not completed`);
-      const fields = validate({ prompt, model: source.model, seconds: source.seconds, size: source.size });
+      const fields = taskFields({ prompt, model: source.model, seconds: source.seconds, size: source.size });
       const mentioned = await resolveCharacters(p, fields.prompt, undefined);
       for (const cid of source.characterIds) await usableCharacter(p, await store.characters.get(cid), cid);
       const characterIds = [...new Set([...mentioned, ...source.characterIds])];

@@ -83,9 +83,10 @@ describe('requests with content-type application/json and no body', () => {
       expect(res.body.error).toMatchObject({ code: 'invalid_timestamps', param: 'timestamps' });
     });
 
-    it('remix, PATCH and DELETE of what does not exist: 404 for the resource, not 400 for the body', async () => {
+    it('PATCH and DELETE of what does not exist: 404 for the resource, not 400 for the body; a remix without one misses its prompt', async () => {
+      // The body is checked before the task is looked up, as for every route with a body schema.
       const remix = await call('POST', '/v1/videos/video_00000000-0000-4000-8000-000000000000/remix');
-      expect([remix.status, remix.body.error.code]).toEqual([404, 'task_not_found']);
+      expect([remix.status, remix.body.error.code, remix.body.error.param]).toEqual([400, 'invalid_parameter', 'prompt']);
       const patch = await call('PATCH', '/sora/v1/characters/ch_00000000000000000000000000000000');
       expect([patch.status, patch.body.error.code]).toEqual([404, 'character_not_found']);
       const del = await call('DELETE', '/sora/v1/characters/ch_00000000000000000000000000000000');

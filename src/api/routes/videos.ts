@@ -1,12 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { BlobLoader, BlobStore } from '../../blobs/ports.js';
-import { AppError } from '../../errors.js';
 import type { InputReference } from '../../videos/ports.js';
 import type { VideoService } from '../../videos/video-service.js';
-import { decodeJsonFields, type FieldShape } from '../form-fields.js';
-import { readMultipartForm, type ParsedForm } from '../multipart-form.js';
-import { bodyCheckedByService } from '../service-validated-body.js';
+import { multipartAsBody } from '../multipart-body.js';
+import { UploadedFile } from '../multipart-form.js';
 import { sendBlob } from '../send-blob.js';
 import { errorResponses } from '../schemas/common.js';
 import {
@@ -23,29 +21,6 @@ export interface VideoRouteDeps {
   pollAfterMs: number;
 }
 
-/** The fields of CreateVideoBody that are a list or an object, for JSON sent inside a form field. */
-const CREATE_VIDEO_SHAPES: Record<string, FieldShape> = { characters: 'array', input_reference: 'object' };
-
-async function readBody(
-  req: FastifyRequest,
-  deps: Pick<VideoRouteDeps, 'tmpDir' | 'maxUploadBytes'>,
-  shapes: Record<string, FieldShape> = {},
-): Promise<{ fields: Record<string, unknown>; form: ParsedForm | null }> {
-  if (req.isMultipart()) {
-    const form = await readMultipartForm(req, deps.tmpDir, deps.maxUploadBytes);
-    try {
-      return { fields: decodeJsonFields(form.fields, shapes), form };
-    } catch (err) {
-      await form.cleanup();
-      throw err;
-    }
-  }
-  if (req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
-    throw new AppError('invalid_parameter', 'send a JSON object or multipart/form-data');
-  }
-  return { fields: req.body as Record<string, unknown>, form: null };
-}
-
 export function videoRoutes(deps: VideoRouteDeps) {
   const { videos } = deps;
   return async (app: FastifyInstance) => {
@@ -57,25 +32,14 @@ export function videoRoutes(deps: VideoRouteDeps) {
 
     r.post('/v1/videos', {
       schema: { tags, summary: 'Create a video task', body: CreateVideoBody, response: { 200: VideoSchema, ...errorResponses(400, 401, 403, 413, 422, 429) } },
-      validatorCompiler: bodyCheckedByService as never,
+      preValidation: multipartAsBody({ tmpDir: deps.tmpDir, maxFileBytes: deps.maxUploadBytes, shapes: { characters: 'array', input_reference: 'object' } }),
     }, async (req, reply) => {
-      const { fields, form } = await readBody(req, deps, CREATE_VIDEO_SHAPES);
-      try {
-        const prepared = await videos.prepare(req.principal, fields);
-        const file = form?.files.find((f) => f.field === 'input_reference');
-        const imageUrl = (fields.input_reference as { image_url?: unknown } | undefined)?.image_url;
-        let inputReference: InputReference | null = null;
-        if (file) inputReference = { path: file.path };
-        else if (typeof imageUrl === 'string') inputReference = { imageUrl };
-        else if (fields.input_reference !== undefined) {
-          throw new AppError('invalid_parameter', 'input_reference must be an image file or {"image_url": "..."}', { param: 'input_reference' });
-        }
-        const video = await videos.create(req.principal, prepared, inputReference);
-        pollHeader(reply, video.status);
-        return video;
-      } finally {
-        await form?.cleanup();
-      }
+      const { input_reference: ref, ...fields } = req.body;
+      const prepared = await videos.prepare(req.principal, fields);
+      const inputReference: InputReference | null = !ref ? null : ref instanceof UploadedFile ? { path: ref.path } : { imageUrl: ref.image_url };
+      const video = await videos.create(req.principal, prepared, inputReference);
+      pollHeader(reply, video.status);
+      return video;
     });
 
     r.get('/v1/videos', {
@@ -103,16 +67,11 @@ export function videoRoutes(deps: VideoRouteDeps) {
 
     r.post('/v1/videos/:id/remix', {
       schema: { tags, summary: 'Remix a completed video with a new prompt', params: VideoParams, body: RemixBody, response: { 200: VideoSchema, ...errorResponses(400, 401, 403, 404, 409) } },
-      validatorCompiler: bodyCheckedByService as never,
+      preValidation: multipartAsBody({ tmpDir: deps.tmpDir, maxFileBytes: deps.maxUploadBytes }),
     }, async (req, reply) => {
-      const { fields, form } = await readBody(req, deps);
-      try {
-        const video = await videos.remix(req.principal, req.params.id, fields.prompt);
-        pollHeader(reply, video.status);
-        return video;
-      } finally {
-        await form?.cleanup();
-      }
+      const video = await videos.remix(req.principal, req.params.id, req.body.prompt);
+      pollHeader(reply, video.status);
+      return video;
     });
   };
 }

@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import { DisplayName } from '../../characters/display-name.js';
+import {
+  DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_CHARACTERS_PER_VIDEO, MAX_PROMPT_CHARS, VIDEO_SECONDS, VIDEO_SIZES,
+} from '../../videos/video-options.js';
+import { UploadedFile } from '../multipart-form.js';
 import { CharacterSchema } from './characters.js';
 
 export const VideoSchema = z.object({
@@ -18,14 +23,34 @@ export const VideoSchema = z.object({
   characters: z.array(z.object({ id: z.string(), username: z.string().nullable() })),
 });
 
+/** A file field of a multipart body (see multipart-body.ts); documented as binary. */
+export const UploadedFileField = z
+  .custom<UploadedFile>((v) => v instanceof UploadedFile, { error: 'must be a file (multipart/form-data)' })
+  .meta({ type: 'string', format: 'binary' });
+
+const Prompt = z
+  .string()
+  .max(MAX_PROMPT_CHARS, `must be at most ${MAX_PROMPT_CHARS} characters`)
+  .refine((p) => p.trim().length > 0, 'is required');
+
 export const CreateVideoBody = z
   .object({
-    prompt: z.string().describe('1..32000 characters; every @username must be a character you may use'),
-    model: z.string().optional().describe('default sora-2'),
-    seconds: z.string().optional().describe('"4" (default), "8" or "12"'),
-    size: z.string().optional().describe('720x1280 (default), 1280x720, 1024x1792, 1792x1024'),
-    input_reference: z.object({ image_url: z.string() }).optional().describe('an image URL (multipart: an image file)'),
-    characters: z.array(z.object({ id: z.string() })).optional().describe('at most 2'),
+    prompt: Prompt.describe(`1..${MAX_PROMPT_CHARS} characters; every @username must be a character you may use`),
+    model: z.string().optional().describe(`default ${DEFAULT_MODEL}`),
+    // JSON clients may send the number; a list is refused.
+    seconds: z
+      .union([z.enum(VIDEO_SECONDS), z.number().transform(String).pipe(z.enum(VIDEO_SECONDS))], { error: `must be one of ${VIDEO_SECONDS.join(', ')}` })
+      .optional()
+      .describe(`${VIDEO_SECONDS.map((v) => `"${v}"`).join(', ')}; default "${DEFAULT_SECONDS}"`),
+    size: z.enum(VIDEO_SIZES, { error: `must be one of ${VIDEO_SIZES.join(', ')}` }).optional().describe(`${VIDEO_SIZES.join(', ')}; default ${DEFAULT_SIZE}`),
+    input_reference: z
+      .union([z.object({ image_url: z.string() }), UploadedFileField], { error: 'must be an image file or {"image_url": "..."}' })
+      .optional()
+      .describe('an image file (multipart), or {"image_url": "..."} (http(s) or data:image/...;base64,)'),
+    characters: z
+      .array(z.union([z.string(), z.object({ id: z.string() })]), { error: 'must be an array of {"id": "ch_..."}' })
+      .optional()
+      .describe(`characters by id (or username), at most ${MAX_CHARACTERS_PER_VIDEO} with the mentions`),
   })
   .describe('JSON or multipart/form-data');
 
@@ -45,14 +70,14 @@ export const VideoListQuery = z.object({
 
 export const VideoParams = z.object({ id: z.string().min(1).max(100) });
 export const ContentQuery = z.object({ variant: z.enum(['video', 'thumbnail', 'spritesheet']).default('video') });
-export const RemixBody = z.object({ prompt: z.string() });
+export const RemixBody = z.object({ prompt: Prompt });
 export const DeletedVideo = z.object({ id: z.string(), object: z.literal('video.deleted'), deleted: z.literal(true) });
 
 export const SdkCharacter = CharacterSchema.extend({ name: z.string() });
 export const CreateSdkCharacterBody = z
   .object({
-    video: z.string().describe('the video file (multipart)'),
-    name: z.string().describe('1..80 characters'),
+    video: UploadedFileField.describe('the video file'),
+    name: DisplayName.describe('1..80 characters'),
     timestamps: z.string().optional().describe('"start,end"; default the first 3 s'),
   })
   .describe('multipart/form-data');
