@@ -82,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fileRoutes(deps.blobs, deps.signingSecret));
 
   // Everything below needs a bearer key.
+  // biome-ignore lint/nursery/noMisusedPromises: Fastify takes async plugins and awaits them.
   await app.register(async (api) => {
     api.addHook('onRequest', authHook(deps.keys));
     if (deps.settings.rateLimitPerMinute) {

@@ -80,10 +80,14 @@ export function setFormField(root: FormFields, field: string, value: unknown): v
       const last = parent.at(-1);
       // An entry goes on until a field it already holds comes again.
       child = fits(last, next) && !holds(last, path.slice(i + 1)) ? last : undefined;
-      if (child === undefined) parent.push((child = containerFor(next)));
+      if (child === undefined) {
+        child = containerFor(next);
+        parent.push(child);
+      }
     } else {
       const slot = parent as FormFields;
-      child = slot[key] ?? (slot[key] = containerFor(next));
+      slot[key] ??= containerFor(next);
+      child = slot[key];
     }
     // Another field made this a list where this one needs an object, or a value where it needs either.
     if (!fits(child, next)) throw badField(field, `form field \`${field}\` conflicts with another field of the same name`);

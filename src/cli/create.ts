@@ -43,7 +43,7 @@ export async function createCharacterFromCli(config: Config, flags: CreateFlags)
   const rt = await createRuntime(config, { queueExclusive: false, logger: cliLogger(config.logLevel) });
   try {
     const principal = await cliPrincipal(rt, flags.key);
-    let upload;
+    let upload: { path: string; filename: string } | undefined;
     if (flags.file) {
       const path = resolve(flags.file);
       const s = await stat(path).catch(() => null);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/config.js';
+import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { createCharacterFromCli } from './create.js';
 import { keysCommand } from './keys.js';
 import { migrate } from './migrate.js';
@@ -23,7 +23,7 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 1;
   }
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (err) {

@@ -64,7 +64,7 @@ export async function deliverWebhook(
     return { ok: false, retryable: false, reason: `invalid webhook url` };
   }
 
-  let signed;
+  let signed: ReturnType<typeof signWebhook>;
   try {
     signed = signWebhook(secret, event, opts.now?.() ?? new Date());
   } catch (err) {

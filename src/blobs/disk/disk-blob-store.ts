@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, type Dirent } from 'node:fs';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -117,7 +117,7 @@ export function createDiskBlobStore(rootDir: string): BlobStore {
       if (range && !(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end) && range.start >= 0 && range.end >= range.start)) {
         throw new RangeError(`invalid byte range ${JSON.stringify(range)}`);
       }
-      let handle;
+      let handle: Awaited<ReturnType<typeof open>> | undefined;
       let size: number;
       try {
         handle = await open(blobPath(key), 'r');
@@ -242,7 +242,7 @@ async function readContentType(file: string): Promise<string | null> {
 }
 
 async function removeMatching(dir: string, matches: (name: string, isDir: boolean) => boolean): Promise<void> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {

@@ -16,8 +16,7 @@ export class ProgressReader {
   push(chunk: string): number | null {
     this.buffered += chunk;
     let raised: number | null = null;
-    let nl: number;
-    while ((nl = this.buffered.indexOf('\n')) >= 0) {
+    for (let nl = this.buffered.indexOf('\n'); nl >= 0; nl = this.buffered.indexOf('\n')) {
       const line = this.buffered.slice(0, nl).trim();
       this.buffered = this.buffered.slice(nl + 1);
       const p = this.line(line);

@@ -10,6 +10,7 @@ export const ELLIPSIS = '\u2026';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // C0 controls but \n, DEL, C1 controls, bidi embeddings/overrides/isolates, BOM.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's purpose.
 const DROPPED = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
 
 /** Normalizes a prompt for drawing: NFC, `\n` line breaks only, tabs as spaces, no controls. */

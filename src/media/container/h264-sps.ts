@@ -49,7 +49,7 @@ class BitReader {
 }
 
 /** The RBSP of a NAL unit: emulation prevention bytes (00 00 03) removed. */
-function unescape(nal: Buffer): Buffer {
+function removeEmulationPrevention(nal: Buffer): Buffer {
   const out = Buffer.allocUnsafe(nal.length);
   let n = 0;
   let zeros = 0;
@@ -77,7 +77,7 @@ function skipScalingList(r: BitReader, size: number): void {
 export function parseSps(nal: Buffer): SpsShape | null {
   if (nal.length < 4 || (nal[0] & 0x1f) !== 7) return null;
   try {
-    const r = new BitReader(unescape(nal.subarray(1)));
+    const r = new BitReader(removeEmulationPrevention(nal.subarray(1)));
     const profile = r.bits(8);
     r.bits(16); // constraint flags, level_idc
     r.ue(); // seq_parameter_set_id
