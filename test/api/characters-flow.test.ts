@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -61,7 +61,7 @@ describe('characters end to end', () => {
 
     const stored = await h.rt.store.characters.get(c.id);
     expect(stored?.media).toMatchObject({ portrait_subject: 'face' });
-    const t = (stored?.media as { portrait_time: number }).portrait_time;
+    const t = (stored!.media as { portrait_time: number }).portrait_time;
     expect(t).toBeGreaterThanOrEqual(2);
     expect(t).toBeLessThanOrEqual(4);
 

@@ -37,7 +37,7 @@ describe('hostile origins through the API', () => {
     origins.push(o);
     return o;
   }
-  const sourceRead = async (id: string) => ((await h.rt.store.characters.get(id))?.media as { source_read: string }).source_read;
+  const sourceRead = async (id: string) => ((await h.rt.store.characters.get(id))!.media as { source_read: string }).source_read;
 
   it('python3 -m http.server (HTTP/1.0, closes after the body) gives a ready character', async () => {
     expect((await stat(videoPath)).size).toBeGreaterThan(100 * 1024);

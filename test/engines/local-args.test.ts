@@ -156,14 +156,14 @@ describe('buildRenderArgs', () => {
 
   it('encodes H.264 yuv420p 24 fps + AAC, exactly the length, faststart, progress on stdout', () => {
     const args = buildRenderArgs(spec(0), '/w/video.mp4');
-    const after = (k: string) => args[args.indexOf(k) + 1];
-    expect(after('-c:v')).toBe('libx264');
-    expect(after('-pix_fmt')).toBe('yuv420p');
-    expect(after('-r')).toBe('24');
-    expect(after('-c:a')).toBe('aac');
-    expect(after('-t')).toBe('4');
-    expect(after('-movflags')).toBe('+faststart');
-    expect(after('-progress')).toBe('pipe:1');
+    const valueAfter = (k: string) => args[args.indexOf(k) + 1];
+    expect(valueAfter('-c:v')).toBe('libx264');
+    expect(valueAfter('-pix_fmt')).toBe('yuv420p');
+    expect(valueAfter('-r')).toBe('24');
+    expect(valueAfter('-c:a')).toBe('aac');
+    expect(valueAfter('-t')).toBe('4');
+    expect(valueAfter('-movflags')).toBe('+faststart');
+    expect(valueAfter('-progress')).toBe('pipe:1');
     expect(args.at(-1)).toBe('file:/w/video.mp4');
     expect(args).toContain('[vout]');
     expect(args).toContain('[aout]');

@@ -122,7 +122,10 @@ describe('in-process MP4 header: what it leaves to ffprobe', () => {
   it('never throws on damaged headers, whatever the damage', async () => {
     const bytes = await readFile(await encode('fuzz.mp4', ['-movflags', '+faststart']));
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     const moovEnd = Math.min(bytes.length, 8192);
     let read = 0;
     for (let i = 0; i < 400; i++) {

@@ -23,7 +23,7 @@ function countingRepo() {
     async get(id) {
       lookups++;
       const found = copy(rows.get(id)); // read now, answer after the hold: a read that raced a write
-      if (hold) await hold;
+      if (hold !== null) await hold;
       return found;
     },
     async getByUsername(u) {
