@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 import type { Principal } from '../principal.js';
 import { assertQueueHasRoom, type JobQueue } from '../jobs/ports.js';
 import type { BlobStore } from '../blobs/ports.js';
@@ -53,6 +53,18 @@ export interface CharacterServiceDeps {
 
 const newCharacterId = () => `ch_${randomBytes(16).toString('hex')}`;
 
+/** The errors that are about the source itself: the request field that named it is their param. */
+const SOURCE_ERRORS = new Set<ErrorCode>([
+  'invalid_url', 'url_not_allowed', 'source_unreachable', 'source_timeout', 'source_too_large', 'unsupported_media', 'media_too_large', 'task_not_found',
+]);
+const SOURCE_FIELDS: Record<CharacterRecord['source']['kind'], string> = { url: 'url', task: 'from_task', upload: 'video' };
+
+/** Which request field a failure of the job points at, as the synchronous answer names it. */
+function paramOfFailure(code: ErrorCode, source: CharacterRecord['source']['kind']): string | null {
+  if (code === 'timestamps_out_of_range') return 'timestamps';
+  return SOURCE_ERRORS.has(code) ? SOURCE_FIELDS[source] : null;
+}
+
 export function createCharacterService(deps: CharacterServiceDeps) {
   const { store, blobs, queue, fetcher, events } = deps;
   const now = deps.now ?? unixNow;
@@ -89,9 +101,8 @@ export function createCharacterService(deps: CharacterServiceDeps) {
     if (c.status === 'ready') return { status: 200, body: view(c) };
     if (c.status === 'processing') return { status: 202, body: view(c) };
     await removeCharacter(c);
-    throw new AppError((c.errorCode ?? 'internal_error') as AppError['code'], c.errorMessage ?? 'processing failed', {
-      param: c.errorCode === 'timestamps_out_of_range' ? 'timestamps' : c.errorCode?.startsWith('url') || c.errorCode === 'invalid_url' ? 'url' : null,
-    });
+    const code = (c.errorCode ?? 'internal_error') as ErrorCode;
+    throw new AppError(code, c.errorMessage ?? 'processing failed', { param: paramOfFailure(code, c.source.kind) });
   }
 
   async function removeCharacter(c: CharacterRecord): Promise<void> {

@@ -124,6 +124,29 @@ describe('relay clients as they are', () => {
     expect(polled.json().id).toBe(id);
   });
 
+  it('a synchronous failure names the field of the source: url, or from_task', async () => {
+    const missing = await post({ url: files.url('missing.mp4'), timestamps: '1,3' });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error).toMatchObject({ code: 'invalid_url', param: 'url' });
+    const refused = await post({ url: 'http://127.0.0.1:1/nothing-listens.mp4', timestamps: '1,3' });
+    expect(refused.statusCode).toBe(502);
+    expect(refused.json().error).toMatchObject({ code: 'source_unreachable', param: 'url' });
+    const tooShort = await post({ url, timestamps: '5,7' });
+    expect(tooShort.json().error).toMatchObject({ code: 'timestamps_out_of_range', param: 'timestamps' });
+  });
+
+  it('a synchronous create that outlasts SYNC_WAIT_MS answers 202 with Location, without Preference-Applied', async () => {
+    const slow = await startHarness({ SYNC_WAIT_MS: '1' });
+    try {
+      const res = await slow.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: { 'content-type': 'application/json', ...slow.alice }, payload: JSON.stringify({ url, timestamps: '1,3' }) });
+      expect(res.statusCode).toBe(202);
+      expect(res.headers.location).toBe(`/sora/v1/characters/${res.json().id}`);
+      expect(res.headers['preference-applied']).toBeUndefined();
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('/openapi.json lists every route, the pages and files included', async () => {
     const doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     const listed = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>

@@ -23,12 +23,11 @@ export function characterRoutes(characters: CharacterService) {
         response: { 200: CharacterSchema, 202: CharacterSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 422, 429, 502, 504) },
       },
     }, async (req, reply) => {
-      const { status, body } = await characters.create(req.principal, req.body, {
-        idempotencyKey: req.headers['idempotency-key'],
-        respondAsync: wantsAsync(req.headers.prefer),
-      });
+      const respondAsync = wantsAsync(req.headers.prefer);
+      const { status, body } = await characters.create(req.principal, req.body, { idempotencyKey: req.headers['idempotency-key'], respondAsync });
+      // 202 also answers a synchronous create that outlasted SYNC_WAIT_MS: the preference is applied only when it was asked for.
       if (status === 202) {
-        reply.header('preference-applied', 'respond-async');
+        if (respondAsync) reply.header('preference-applied', 'respond-async');
         reply.header('location', `/sora/v1/characters/${body.id}`);
         reply.header('retry-after', String(ASYNC_RETRY_AFTER_SEC));
       }
