@@ -75,12 +75,12 @@ export function createVideoService(deps: VideoServiceDeps) {
   }
 
   /** A character the key may put in a video: its own or a public one, and made. */
-  async function usableCharacter(p: Principal, c: CharacterRecord | null, asked: string): Promise<CharacterRecord> {
+  async function usableCharacter(p: Principal, c: CharacterRecord | null, asked: string, param: 'prompt' | 'characters'): Promise<CharacterRecord> {
     if (!c || (c.keyId !== p.keyId && c.visibility !== 'public')) {
-      throw new AppError('cameo_permission_denied', `you may not use the character ${asked}`, { param: 'prompt' });
+      throw new AppError('cameo_permission_denied', `you may not use the character ${asked}`, { param });
     }
     if (c.status !== 'ready') {
-      throw new AppError('cameo_permission_denied', `the character ${asked} is not ready (${c.status})`, { param: 'prompt' });
+      throw new AppError('cameo_permission_denied', `the character ${asked} is not ready (${c.status})`, { param });
     }
     return c;
   }
@@ -89,11 +89,11 @@ export function createVideoService(deps: VideoServiceDeps) {
     const ids: string[] = [];
     for (const item of listed ?? []) {
       const ref = typeof item === 'string' ? item : item.id;
-      const c = await usableCharacter(p, await findCharacterByIdOrUsername(store.characters, ref), ref);
+      const c = await usableCharacter(p, await findCharacterByIdOrUsername(store.characters, ref), ref, 'characters');
       if (!ids.includes(c.id)) ids.push(c.id);
     }
     for (const username of findMentions(prompt)) {
-      const c = await usableCharacter(p, await store.characters.getByUsername(username), `@${username}`);
+      const c = await usableCharacter(p, await store.characters.getByUsername(username), `@${username}`, 'prompt');
       if (!ids.includes(c.id)) ids.push(c.id);
     }
     if (ids.length > MAX_CHARACTERS_PER_VIDEO) {
@@ -135,6 +135,8 @@ export function createVideoService(deps: VideoServiceDeps) {
     /** Stores the prepared video's input reference (if any) and queues its render. */
     async create(p: Principal, prepared: PreparedVideo, inputReference: InputReference | null): Promise<VideoView> {
       let inputReferenceKey: string | null = null;
+      // Refused before the reference is stored, so a full queue leaves nothing behind.
+      await assertQueueHasRoom(queue, deps.maxQueuedJobs);
       if (inputReference) {
         await mkdir(deps.workDir, { recursive: true });
         const png = await deps.prepareReferenceImage(inputReference, join(deps.workDir, `${prepared.id}.ref`));
@@ -177,7 +179,7 @@ export function createVideoService(deps: VideoServiceDeps) {
       if (source.status !== 'completed') throw new AppError('task_not_completed', `video ${id} is ${source.status}, not completed`);
       const fields = taskFields({ prompt, model: source.model, seconds: source.seconds, size: source.size });
       const mentioned = await resolveCharacters(p, fields.prompt, undefined);
-      for (const cid of source.characterIds) await usableCharacter(p, await store.characters.get(cid), cid);
+      for (const cid of source.characterIds) await usableCharacter(p, await store.characters.get(cid), cid, 'prompt');
       const characterIds = [...new Set([...mentioned, ...source.characterIds])];
       if (characterIds.length > MAX_CHARACTERS_PER_VIDEO) {
         throw bad('prompt', `a video may show at most ${MAX_CHARACTERS_PER_VIDEO} characters (got ${characterIds.length})`);

@@ -1,9 +1,11 @@
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { makeVideo } from '../support/videos.js';
+import { makeImage, makeVideo } from '../support/videos.js';
 
 /** Limits and settings: each one broken once, with the exact status and code. */
 describe('limits and settings', () => {
@@ -62,6 +64,20 @@ describe('limits and settings', () => {
     expect(res.statusCode).toBe(429);
     expect(res.json().error.code).toBe('queue_full');
     expect(res.headers['retry-after']).toBe('10');
+  });
+
+  it('a video refused with queue_full leaves no input reference behind', async () => {
+    h = await startHarness({ MAX_QUEUED_JOBS: '1' });
+    await h.rt.queue.stop();
+    await h.rt.store.jobs.enqueue({ id: 'job_blocker', type: 'video.render', payload: { taskId: 'video_none' } });
+    const png = (await readFile(await makeImage())).toString('base64');
+    const res = await h.app.inject({
+      method: 'POST', url: '/v1/videos', headers: { ...h.alice, 'content-type': 'application/json' },
+      payload: JSON.stringify({ prompt: 'a still', input_reference: { image_url: `data:image/png;base64,${png}` } }),
+    });
+    expect(res.statusCode).toBe(429);
+    expect(res.json().error.code).toBe('queue_full');
+    expect(await readdir(join(h.dataDir, 'media', 'videos')).catch(() => [])).toEqual([]);
   });
 
   it('PROFILE_PAGES=public shows only public characters; off shows none', async () => {

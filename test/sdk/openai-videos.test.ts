@@ -150,7 +150,10 @@ describe.each(SDKS)('the official SDK ($name) against sora-characters', ({ Clien
     const unknown = alice.videos.create({ prompt: 'hi @nobodyhere.nohandle' });
     await expect(unknown).rejects.toMatchObject({ status: 403, code: 'cameo_permission_denied' });
     const bobs = bob.videos.create({ prompt: `@${character.username} dances` });
-    await expect(bobs).rejects.toMatchObject({ status: 403, code: 'cameo_permission_denied' });
+    await expect(bobs).rejects.toMatchObject({ status: 403, code: 'cameo_permission_denied', param: 'prompt' });
+    // Listed rather than mentioned, the refusal names `characters`.
+    const listed = bob.videos.create({ prompt: 'dances', characters: [{ id: character.id }] } as never);
+    await expect(listed).rejects.toMatchObject({ status: 403, code: 'cameo_permission_denied', param: 'characters' });
     expect(await h.rt.queue.depth()).toBe(before);
 
     await h.app.inject({ method: 'PATCH', url: `/sora/v1/characters/${character.id}`, headers: h.alice, payload: { visibility: 'public' } });
