@@ -34,7 +34,6 @@ function toAppError(err: FastifyError | Error): { error: AppError; status?: numb
   const fe = err as FastifyError;
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { error: new AppError('invalid_json', 'the request body is not valid JSON') };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
