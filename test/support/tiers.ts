@@ -9,6 +9,8 @@ import { resolve } from 'node:path';
  */
 export interface OptionalTier {
   name: string;
+  /** The vitest project (vitest.config.ts) whose files need it. */
+  project: 'integration' | 'e2e';
   available: boolean;
   /** What to do to run it. */
   howTo: string;
@@ -51,16 +53,19 @@ export function optionalTiers(): OptionalTier[] {
   return [
     {
       name: 'PostgreSQL store suites',
+      project: 'integration',
       available: !!process.env.TEST_DATABASE_URL,
       howTo: 'set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test',
     },
     {
       name: 'browser tests (profile page in chromium)',
+      project: 'e2e',
       available: existsSync(CHROMIUM_PATH),
       howTo: `apt-get install chromium (looked for ${CHROMIUM_PATH}; CHROMIUM_PATH overrides)`,
     },
     {
       name: 'official Python SDK suite',
+      project: 'e2e',
       available: findSdkPython().python !== null,
       howTo: PYTHON_SDK_HOW_TO,
     },
