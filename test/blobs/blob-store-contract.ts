@@ -47,7 +47,7 @@ export function describeBlobStoreContract(name: string, make: () => Promise<Blob
       const src = await localFile(data);
       await store.putFile('characters/ch_1/clip.mp4', src, 'video/mp4');
       expect(await store.stat('characters/ch_1/clip.mp4')).toEqual({ size: data.length, contentType: 'video/mp4' });
-      expect(await readAll(await store.read('characters/ch_1/clip.mp4'))).toEqual(data);
+      expect((await readAll(await store.read('characters/ch_1/clip.mp4'))).equals(data)).toBe(true);
       await expect(access(src)).resolves.toBeUndefined();
     });
 
@@ -192,6 +192,6 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 function isUniform(buf: Buffer): boolean {
-  const first = buf[0];
-  return buf.every((b) => b === first);
+  // One native comparison: a callback per byte of 4 MiB reads costs seconds.
+  return buf.equals(Buffer.alloc(buf.length, buf[0]));
 }
