@@ -22,6 +22,8 @@ const shared = {
 
 const UNIT = [
   'test/unit/**/*.test.ts',
+  'test/records/memory.test.ts',
+  'test/blobs/memory-blobs.test.ts',
   'test/blobs/serve-range.test.ts',
   'test/blobs/signed-url.test.ts',
   'test/engines/local-args.test.ts',
