@@ -28,6 +28,7 @@ const UNIT = [
   'test/blobs/signed-url.test.ts',
   'test/engines/local-args.test.ts',
   'test/engines/registry.test.ts',
+  'test/faces/human-detector.test.ts',
   'test/faces/portrait.test.ts',
   'test/faces/saliency.test.ts',
   'test/fetch/address-policy.test.ts',
