@@ -17,6 +17,8 @@ const FFPROBE = process.env.FFPROBE_PATH || 'ffprobe';
 let root: string;
 let chars: RenderCharacter[];
 let referencePath: string;
+/** A clip whose first frame alone is white (the rest black): a remix of it shows that frame, dimmed to grey. */
+let remixSourcePath: string;
 
 async function ffprobe(path: string) {
   const { stdout } = await run(FFPROBE, ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height,pix_fmt,r_frame_rate,nb_frames:format=duration,format_name', '-of', 'json', path]);
@@ -89,6 +91,8 @@ beforeAll(async () => {
   await sharp({ create: { width: 256, height: 256, channels: 4, background: '#2980b9' } }).webp().toFile(join(fx, 'portrait1.webp'));
   referencePath = join(fx, 'reference.jpg');
   await sharp({ create: { width: 800, height: 600, channels: 3, background: '#f1c40f' } }).jpeg().toFile(referencePath);
+  remixSourcePath = join(fx, 'first-frame-white.mp4');
+  await run(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', "color=c=black:s=360x640:r=24:d=1,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(n,0)'", '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', remixSourcePath]);
   chars = [0, 1].map((i) => ({
     id: `ch_${i}`,
     username: i === 0 ? 'marina.lee' : 'captain_hook',
@@ -103,8 +107,6 @@ afterAll(async () => {
 });
 
 describe('local engine: real renders (checked with ffprobe)', () => {
-  let twoCharVideo: string;
-
   it('720x1280, 4 s, 2 characters: exact size and length, thumbnail, spritesheet, monotonic progress to 100', async () => {
     const seen: number[] = [];
     const { result, ms, req } = await render('two', { characters: chars, prompt: '@marina.lee and @captain_hook share a boat.' }, (p) => seen.push(p));
@@ -116,7 +118,6 @@ describe('local engine: real renders (checked with ffprobe)', () => {
     expect(seen.length).toBeGreaterThan(3);
     // Only the outputs are left in the work folder.
     expect((await readdir(req.workDir)).sort()).toEqual(['spritesheet.jpg', 'thumbnail.webp', 'video.mp4']);
-    twoCharVideo = result.videoPath;
   });
 
   it('1280x720, 8 s, 1 character, with an input reference shown alone for the first second', async () => {
@@ -147,9 +148,14 @@ describe('local engine: real renders (checked with ffprobe)', () => {
   });
 
   it("a remix starts from the source video's first frame", async () => {
-    expect(twoCharVideo).toBeTruthy();
-    const { result } = await render('remix', { remixOfVideoPath: twoCharVideo, prompt: 'The same, at night.' });
+    const { result } = await render('remix', { remixOfVideoPath: remixSourcePath, prompt: 'The same, at night.' });
     await expectVideo(result, 720, 1280, 4);
+    // The source's first frame (white) stays behind the whole video, dimmed to grey; its other
+    // frames are black, and without a remix the background is near black (0x0f1117) too.
+    for (const t of [0.5, 3]) {
+      const means = (await frameStats(result.videoPath, t)).channels.slice(0, 3).map((c) => c.mean);
+      for (const mean of means) expect(mean, `at ${t}s`).toBeGreaterThan(60);
+    }
   });
 
   it('renders with fontconfig when the font file is missing', async () => {
