@@ -17,6 +17,7 @@ import { characterRoutes } from './routes/characters.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { profileRoutes } from './routes/profile.js';
+import { modelRoutes } from './routes/models.js';
 import { sdkCharacterRoutes } from './routes/sdk-characters.js';
 import { videoRoutes, type VideoRouteDeps } from './routes/videos.js';
 
@@ -97,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(multipart);
     await api.register(characterRoutes(deps.characters));
     await api.register(videoRoutes({ ...deps.videos, blobs: deps.blobs }));
+    await api.register(modelRoutes(deps.videos.videos));
     await api.register(sdkCharacterRoutes({ characters: deps.characters, tmpDir: deps.videos.tmpDir, maxUploadBytes: deps.videos.maxUploadBytes }));
   });
 

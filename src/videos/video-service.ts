@@ -146,6 +146,11 @@ export function createVideoService(deps: VideoServiceDeps) {
       return enqueueTask(p, prepared.fields, prepared.characterIds, { inputReferenceKey }, prepared.id);
     },
 
+    /** The models a task may ask for, each with the engine that renders it. */
+    models(): { id: string; engine: string }[] {
+      return engines.models().map((id) => ({ id, engine: engines.engineFor(id).name }));
+    },
+
     async get(p: Principal, id: string): Promise<VideoView> {
       return view(await findOwned(p, id));
     },

@@ -158,7 +158,7 @@ describe('relay clients as they are', () => {
       'GET /profile/{username}', 'GET /files/{*}',
       'POST /v1/videos', 'GET /v1/videos', 'GET /v1/videos/{id}', 'DELETE /v1/videos/{id}',
       'GET /v1/videos/{id}/content', 'POST /v1/videos/{id}/remix',
-      'POST /v1/videos/characters', 'GET /v1/videos/characters/{id}',
+      'POST /v1/videos/characters', 'GET /v1/videos/characters/{id}', 'GET /v1/models',
       'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json',
     ]));
     // The pages and files need no key.

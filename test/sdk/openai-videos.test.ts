@@ -194,6 +194,16 @@ describe.each(SDKS)('the official SDK ($name) against sora-characters', ({ Clien
     await expect(alice.videos.retrieve('video_00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404 });
   });
 
+  it('models.list(): every routed model with its engine', async () => {
+    const ids: string[] = [];
+    for await (const m of alice.models.list()) {
+      expect(m).toMatchObject({ object: 'model', owned_by: 'sora-characters', engine: 'local' });
+      ids.push(m.id);
+    }
+    expect(ids).toEqual(expect.arrayContaining(['sora-2', 'sora-2-pro']));
+    await expect(new Client({ apiKey: 'sk-nobody', baseURL: alice.baseURL, maxRetries: 0 }).models.list()).rejects.toMatchObject({ status: 401 });
+  });
+
   it('deletes a video and its assets', async () => {
     const del = await alice.videos.delete(videoId);
     expect(del).toEqual({ id: videoId, object: 'video.deleted', deleted: true });
