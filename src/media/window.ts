@@ -92,7 +92,7 @@ export function frameTime(plan: Pick<WindowPlan, 'startSec' | 'frameFps'>, index
 
 function windowFailure(e: unknown): unknown {
   if (!isMediaToolError(e)) return e; // onFrame's own error, or already typed
-  const limit = limitFailure(e);
+  const limit = limitFailure(e, { fixedEncoders: true });
   if (limit) return limit;
   switch (e.kind) {
     case 'aborted':
