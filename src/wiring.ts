@@ -53,7 +53,10 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
     maxRedirects: 5,
     rangeReadMinBytes: config.rangeReadMinBytes,
   });
-  const media = createMediaToolkit({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath });
+  const media = createMediaToolkit({
+    ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath,
+    limits: { timeoutMs: config.ffmpegTimeoutMs, maxMemoryMb: config.ffmpegMaxMemoryMb },
+  });
   const signUrl = createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl, ttlSeconds: config.signedUrlTtlSeconds });
 
   const characters = createCharacterService({
@@ -65,7 +68,7 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
     probeDurationSec: async (path) => (await media.probe(path)).durationSec,
   });
   const engines = createEngineRegistry(
-    [createLocalEngine({ binaries: { ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath } })],
+    [createLocalEngine({ binaries: { ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath }, maxMemoryMb: config.ffmpegMaxMemoryMb })],
     modelMapFromSetting(config.engineModels ?? undefined),
   );
   const videos = createVideoService({

@@ -38,6 +38,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  // Each ffmpeg/ffprobe run of the media pipeline; the local engine's renders keep their own time limit.
+  FFMPEG_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  // A 1080p window needs about 500 MiB of data segment, an 8K one about 700: below 256 nothing works.
+  FFMPEG_MAX_MEMORY_MB: z.coerce.number().int().min(256).default(1024),
 });
 
 export interface Config {
@@ -71,6 +75,8 @@ export interface Config {
   logLevel: string;
   ffmpegPath: string;
   ffprobePath: string;
+  ffmpegTimeoutMs: number;
+  ffmpegMaxMemoryMb: number;
 }
 
 export class ConfigError extends Error {}
@@ -138,5 +144,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     ffmpegPath: e.FFMPEG_PATH,
     ffprobePath: e.FFPROBE_PATH,
+    ffmpegTimeoutMs: e.FFMPEG_TIMEOUT_MS,
+    ffmpegMaxMemoryMb: e.FFMPEG_MAX_MEMORY_MB,
   };
 }

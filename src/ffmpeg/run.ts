@@ -1,14 +1,19 @@
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
+import { LimitWatch, type LimitKind } from './limit-signs.js';
+import { DEFAULT_TOOL_LIMITS } from './limits.js';
+import { withMemoryLimit } from './memory-limit.js';
 import { TailBuffer } from './tail-buffer.js';
 import { MediaToolError } from './tool-error.js';
 
 export interface RunOptions {
-  /** Kills the process (SIGKILL) and rejects with kind 'aborted'. */
+  /** Kills the process group (SIGKILL) and rejects with kind 'aborted'. */
   signal?: AbortSignal;
-  /** Kills the process and rejects with kind 'timeout' after this many ms. */
+  /** Kills the process group and rejects with kind 'timeout' after this many ms. Default 60 s. */
   timeoutMs?: number;
+  /** The process's data-segment limit, MiB. Default 1024. */
+  maxMemoryMb?: number;
   /** How much of stderr is kept for the failure (the tail). Default 8 KiB. */
   stderrTailBytes?: number;
 }
@@ -25,9 +30,12 @@ const DEFAULT_MAX_STDOUT = 16 * 1024 * 1024;
  * The one place that starts ffmpeg/ffprobe: an argv array (never a shell), stdin closed,
  * stdout handed to `consume` as a stream (its pace is the process's pace: a consumer that
  * stops reading stalls the process, which is the backpressure), stderr kept as a bounded tail.
+ * Every run has a time limit and a memory limit, and runs in its own process group, which is
+ * what is killed. stderr is watched for the words of a limit (pixels, streams, memory): ffmpeg
+ * may go on past them and even exit 0, so the run is stopped at the first.
  *
  * Resolves once the process exited 0 and `consume` resolved. Rejects with a MediaToolError
- * (spawn, exit, timeout, aborted), or with `consume`'s own error (the process is then killed).
+ * (spawn, exit, timeout, aborted, a limit), or with `consume`'s own error (the process is then killed).
  */
 export function runToolStreaming(
   bin: string,
@@ -41,33 +49,52 @@ export function runToolStreaming(
       reject(new MediaToolError('aborted', tool, { cause: opts.signal.reason }));
       return;
     }
-    const child = spawn(bin, [...args], { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const limited = withMemoryLimit(bin, args, opts.maxMemoryMb ?? DEFAULT_TOOL_LIMITS.maxMemoryMb);
+    // detached: the child leads a new process group, so a kill reaches anything it started.
+    const child = spawn(limited.command, limited.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, detached: true });
     const tail = new TailBuffer(opts.stderrTailBytes ?? DEFAULT_TAIL_BYTES);
-    child.stderr.on('data', (c: Buffer) => tail.push(c));
+    const watch = new LimitWatch();
 
-    let killedFor: 'aborted' | 'timeout' | null = null;
+    let killedFor: 'aborted' | 'timeout' | LimitKind | null = null;
     let spawnError: Error | null = null;
-    const kill = (why: 'aborted' | 'timeout') => {
-      if (killedFor === null) killedFor = why;
-      child.kill('SIGKILL');
+    let closed = false;
+    const killGroup = () => {
+      if (closed || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     };
+    const kill = (why: NonNullable<typeof killedFor>) => {
+      if (killedFor === null) killedFor = why;
+      killGroup();
+    };
+    child.stderr.on('data', (c: Buffer) => {
+      tail.push(c);
+      const hit = watch.push(c);
+      if (hit) kill(hit);
+    });
     const onAbort = () => kill('aborted');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = opts.timeoutMs !== undefined ? setTimeout(() => kill('timeout'), opts.timeoutMs) : undefined;
+    const timer = setTimeout(() => kill('timeout'), opts.timeoutMs ?? DEFAULT_TOOL_LIMITS.timeoutMs);
 
     const exited = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((res) => {
       child.once('error', (e) => {
         spawnError = e;
         res({ code: null, sig: null });
       });
-      child.once('close', (code, sig) => res({ code, sig }));
+      child.once('close', (code, sig) => {
+        closed = true;
+        res({ code, sig });
+      });
     });
 
     const consumed = (async () => {
       try {
         await consume(child.stdout);
       } catch (e) {
-        child.kill('SIGKILL');
+        killGroup();
         throw e;
       } finally {
         // Whatever the consumer left unread must not block the process.
@@ -76,25 +103,33 @@ export function runToolStreaming(
     })();
 
     void Promise.allSettled([exited, consumed]).then(([ex, co]) => {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       const stderrTail = tail.toString();
-      if (killedFor === 'aborted') {
+      const stoppedFor = killedFor ?? watch.end();
+      const status = ex.status === 'fulfilled' ? ex.value : { code: null, sig: null };
+      if (stoppedFor === 'aborted') {
         reject(new MediaToolError('aborted', tool, { stderrTail, cause: opts.signal?.reason }));
-      } else if (killedFor === 'timeout') {
-        reject(new MediaToolError('timeout', tool, { stderrTail }));
-      } else if (spawnError) {
-        reject(new MediaToolError('spawn', tool, { stderrTail, cause: spawnError }));
+      } else if (stoppedFor) {
+        reject(new MediaToolError(stoppedFor, tool, { stderrTail }));
+      } else if (spawnError || NOT_STARTED.has(status.code ?? 0)) {
+        reject(new MediaToolError('spawn', tool, { stderrTail, exitCode: status.code, cause: spawnError ?? undefined }));
       } else if (co.status === 'rejected') {
         reject(co.reason);
-      } else if (ex.status === 'fulfilled' && ex.value.code !== 0) {
-        reject(new MediaToolError('exit', tool, { exitCode: ex.value.code, exitSignal: ex.value.sig, stderrTail }));
+      } else if (status.code !== 0) {
+        reject(new MediaToolError('exit', tool, { exitCode: status.code, exitSignal: status.sig, stderrTail }));
       } else {
         resolve({ stderrTail });
       }
     });
   });
 }
+
+/**
+ * Exit codes of a tool that never ran: the memory-limit wrapper's exec failed (127 not found,
+ * 126 not executable), or the dynamic loader failed, which under a tiny limit it does.
+ */
+const NOT_STARTED = new Set([126, 127]);
 
 /** Runs a tool to the end and collects its stdout (bounded). */
 export async function runTool(

@@ -1,8 +1,9 @@
 import { AppError } from '../errors.js';
+import { MAX_PIXELS, MAX_STREAMS } from '../ffmpeg/limits.js';
 import type { ProbeResult } from '../characters/ports.js';
 
-/** Largest picture accepted: 8192x8192 pixels in all, and no side longer than 16384. */
-export const MAX_PIXELS = 8192 * 8192;
+/** Largest picture accepted: 8192x8192 pixels in all (the decoders' own limit too), and no side longer than 16384. */
+export { MAX_PIXELS, MAX_STREAMS };
 export const MAX_SIDE = 16384;
 
 /** What ffprobe's JSON says, before the duration is known for sure. */
@@ -21,13 +22,15 @@ const unsupported = (why: string) => new AppError('unsupported_media', why);
 /**
  * Reads `ffprobe -show_format -show_streams -print_format json` output. Throws
  * AppError('unsupported_media') when there is no decodable video (no video stream, only cover
- * art, a still image) and AppError('media_too_large') beyond the pixel limits.
+ * art, a still image) or more than MAX_STREAMS streams, and AppError('media_too_large') beyond
+ * the pixel limits.
  */
 export function inspectProbe(json: unknown): ProbeFacts {
   const root = isObject(json) ? json : {};
   const format = isObject(root.format) ? root.format : null;
   const streams = Array.isArray(root.streams) ? root.streams.filter(isObject) : [];
   if (!format || streams.length === 0) throw unsupported('The source is not a video file that can be read.');
+  if (streams.length > MAX_STREAMS) throw unsupported(tooManyStreams(streams.length));
 
   const formatName = str(format.format_name) ?? '';
   if (isStillImageFormat(formatName)) throw unsupported('The source is a still image, not a video.');
@@ -67,6 +70,9 @@ export function inspectProbe(json: unknown): ProbeFacts {
     durationSec: positive(video.duration) ?? tagDuration(video.tags) ?? positive(format.duration),
   };
 }
+
+export const tooManyStreams = (count?: number) =>
+  `The source has ${count ?? 'more than ' + MAX_STREAMS} streams; at most ${MAX_STREAMS} are accepted.`;
 
 /** `inspectProbe` for a source whose duration must be in its header. */
 export function parseProbe(json: unknown): ProbeResult {

@@ -7,6 +7,7 @@ import { runTool } from '../ffmpeg/run.js';
 import { isMediaToolError } from '../ffmpeg/tool-error.js';
 import { inspectProbe } from './probe-parse.js';
 import { scanStreamDuration } from './probe-duration.js';
+import { limitFailure } from './tool-failure.js';
 import type { ProbeResult } from '../characters/ports.js';
 
 export { parseProbe, inspectProbe, MAX_PIXELS, MAX_SIDE } from './probe-parse.js';
@@ -17,6 +18,8 @@ export interface ProbeOptions {
   ffprobePath?: string;
   /** Default 30 s for reading the header, and as much again for a duration scan. */
   timeoutMs?: number;
+  /** Memory limit of each ffprobe run, MiB. Default: the runner's (1024). */
+  maxMemoryMb?: number;
   /** Read a plain MP4/MOV header in-process instead of starting ffprobe. Default true. */
   inProcessHeader?: boolean;
 }
@@ -37,7 +40,7 @@ export async function probeMedia(path: string, opts: ProbeOptions = {}): Promise
     }
   }
   const ffprobe = opts.ffprobePath ?? defaultBinaries().ffprobe;
-  const run = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? 30_000 };
+  const run = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? 30_000, maxMemoryMb: opts.maxMemoryMb };
   try {
     const { stdout } = await runTool(ffprobe, buildProbeArgs(path), { ...run, maxStdoutBytes: 4 * 1024 * 1024 });
     let json: unknown;
@@ -70,6 +73,8 @@ async function readHeaderInProcess(path: string): Promise<unknown> {
 
 function probeFailure(e: unknown): unknown {
   if (!isMediaToolError(e)) return e;
+  const limit = limitFailure(e);
+  if (limit) return limit;
   switch (e.kind) {
     case 'aborted':
       return e;
@@ -80,5 +85,7 @@ function probeFailure(e: unknown): unknown {
     case 'timeout':
     case 'output_limit':
       return new AppError('unsupported_media', 'The source could not be read in time.', { cause: e });
+    default:
+      return e;
   }
 }

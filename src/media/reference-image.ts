@@ -1,6 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import sharp from 'sharp';
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
+import { MAX_PIXELS } from '../ffmpeg/limits.js';
 
 const MAX_SIDE = 4096;
 const DATA_IMAGE = /^data:(image\/[a-z0-9.+-]+)(?:;[^,]*)?;base64,/i;
@@ -33,12 +34,19 @@ export async function prepareReferenceImage(
     throw new AppError('invalid_url', 'input_reference.image_url must be an http(s) or data:image URL', { param: 'input_reference' });
   }
   try {
-    const img = sharp(input, { limitInputPixels: 8192 * 8192 });
+    const img = sharp(input, { limitInputPixels: MAX_PIXELS });
     const meta = await img.metadata();
     if (!meta.width || !meta.height || (meta.pages ?? 1) > 1 && meta.format === 'gif') throw new Error('not a still image');
+    // From the header, before anything is decoded.
+    if (meta.width * meta.height > MAX_PIXELS) throw tooLarge();
     return await img.rotate().resize({ width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true }).png().toBuffer();
-  } catch {
+  } catch (e) {
+    if (isAppError(e)) throw e;
+    // libvips' words when limitInputPixels stops a decode the header did not tell about.
+    if (e instanceof Error && /pixel limit/i.test(e.message)) throw tooLarge();
     throw new AppError('unsupported_media', 'input_reference is not an image that can be read', { param: 'input_reference' });
   }
 }
+
+const tooLarge = () => new AppError('media_too_large', `the input_reference image has more than ${MAX_PIXELS} pixels (8192x8192)`, { param: 'input_reference' });
 

@@ -1,9 +1,12 @@
+import { rm } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import { defaultBinaries } from '../ffmpeg/binaries.js';
+import { DEFAULT_TOOL_LIMITS } from '../ffmpeg/limits.js';
 import { runToolStreaming } from '../ffmpeg/run.js';
 import { isMediaToolError } from '../ffmpeg/tool-error.js';
 import { buildWindowArgs, planWindow, type WindowPlan } from './ffmpeg/window-args.js';
 import type { ProbeResult, RgbFrame } from '../characters/ports.js';
+import { limitFailure } from './tool-failure.js';
 import { FrameAssembler } from './window-frames.js';
 
 export { buildWindowArgs, buildWindowFilterGraph, planWindow } from './ffmpeg/window-args.js';
@@ -21,8 +24,10 @@ export interface WindowOptions {
   /** Default: FFMPEG_PATH / FFPROBE_PATH, else found on PATH. */
   ffmpegPath?: string;
   ffprobePath?: string;
-  /** Default 120 s. */
+  /** Default 60 s. */
   timeoutMs?: number;
+  /** Memory limit of the ffmpeg run, MiB. Default 1024. */
+  maxMemoryMb?: number;
   /** Where frame buffers come from; fresh ones when absent. */
   takeFrameBuffer?: (bytes: number) => Buffer;
 }
@@ -37,6 +42,7 @@ export interface WindowResult {
  * hands each sampled frame (upright RGB) to `onFrame` as it is decoded, while the clip is
  * still being encoded. While `onFrame`'s promise is pending, stdout is not read, which
  * holds ffmpeg back. An error thrown by `onFrame` stops ffmpeg and is rethrown as is.
+ * Whatever ends the run early (an error, a limit, the timeout, the signal) removes the clip.
  */
 export async function extractWindow(
   src: string,
@@ -64,9 +70,11 @@ export async function extractWindow(
           }
         }
       },
-      { signal, timeoutMs: opts.timeoutMs ?? 120_000 },
+      { signal, timeoutMs: opts.timeoutMs ?? DEFAULT_TOOL_LIMITS.timeoutMs, maxMemoryMb: opts.maxMemoryMb },
     );
   } catch (e) {
+    // The process has exited by now: nothing writes the clip any more.
+    await rm(opts.clipPath, { force: true }).catch(() => undefined);
     throw windowFailure(e);
   }
 
@@ -84,11 +92,17 @@ export function frameTime(plan: Pick<WindowPlan, 'startSec' | 'frameFps'>, index
 
 function windowFailure(e: unknown): unknown {
   if (!isMediaToolError(e)) return e; // onFrame's own error, or already typed
+  const limit = limitFailure(e, { fixedEncoders: true });
+  if (limit) return limit;
   switch (e.kind) {
     case 'aborted':
       return e;
     case 'exit':
       return new AppError('unsupported_media', 'The video could not be decoded in the requested window.', { cause: e });
+    // Every other cost of the window is bounded; what is left to take long is the source
+    // (frames before the window's keyframe, a slow codec at a large size).
+    case 'timeout':
+      return new AppError('unsupported_media', 'The video could not be decoded within the time limit.', { cause: e });
     default:
       return new AppError('internal_error', 'The video could not be processed.', { cause: e });
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { inputLimitArgs } from '../../src/ffmpeg/limits.js';
 import { VIDEO_DEMUXERS, fileUrl, safeInputArgs } from '../../src/media/ffmpeg/input-args.js';
 import { buildDurationScanArgs, buildProbeArgs } from '../../src/media/ffmpeg/probe-args.js';
 import { clipSizeFor, fitWithin, frameSizeFor } from '../../src/media/ffmpeg/scale.js';
@@ -46,6 +47,7 @@ describe('planWindow', () => {
       durationSec: 2,
       streamIndex: 2,
       clip: { width: 720, height: 1280 },
+      clipFps: null,
       frames: { width: 360, height: 640 },
       frameFps: 8,
     });
@@ -119,6 +121,7 @@ describe('probe args', () => {
       '-v', 'error',
       '-protocol_whitelist', 'file',
       '-format_whitelist', VIDEO_DEMUXERS.join(','),
+      ...inputLimitArgs(),
       '-print_format', 'json', '-show_format', '-show_streams',
       'file:/x/y.mp4',
     ]);
@@ -134,3 +137,40 @@ describe('probe args', () => {
     expect(fileUrl('http://x')).toBe('file:http://x');
   });
 });
+
+describe('decoding limits in the arguments', () => {
+  const valueAfter = (args: string[], flag: string, from = 0) => args[args.indexOf(flag, from) + 1];
+
+  it('every input the service decodes, in the probe, the duration scan and the window, is bounded', () => {
+    const window = buildWindowArgs('/in/src.ts', '/out/clip.mp4', planWindow(probe, { startSec: 0, endSec: 3 }));
+    for (const args of [buildProbeArgs('/x/y.ts'), buildDurationScanArgs('/x/y.ts', 0), window.slice(0, window.indexOf('-i'))]) {
+      expect(valueAfter(args, '-max_pixels')).toBe(String(8192 * 8192));
+      expect(valueAfter(args, '-max_streams')).toBe('16');
+      expect(valueAfter(args, '-probesize')).toBe('5000000');
+      expect(valueAfter(args, '-analyzeduration')).toBe('5000000');
+      expect(valueAfter(args, '-threads')).toBe('2');
+    }
+    expect(valueAfter(window, '-filter_complex_threads')).toBe('2');
+    expect(valueAfter(window, '-threads', window.indexOf('libx264'))).toBe('4');
+  });
+
+  it('brings a source faster than 60 fps down to 60 in the clip, and leaves a slower one alone', () => {
+    const fast = planWindow({ ...probe, fps: 1000 }, { startSec: 0, endSec: 3 });
+    expect(fast.clipFps).toBe(60);
+    expect(buildWindowFilterGraph(fast)).toContain('[c]fps=60,scale=');
+    for (const fps of [24, 30, 59.94, 60]) {
+      const plan = planWindow({ ...probe, fps }, { startSec: 0, endSec: 3 });
+      expect(plan.clipFps).toBeNull();
+      expect(buildWindowFilterGraph(plan)).toContain('[c]scale=');
+    }
+  });
+
+  it('stops each output at the most frames its length can hold, whatever the timestamps say', () => {
+    const args = buildWindowArgs('/in/src.mp4', '/out/clip.mp4', planWindow(probe, { startSec: 1, endSec: 4, frameFps: 8 }));
+    const clipFile = args.indexOf('file:/out/clip.mp4');
+    expect(valueAfter(args, '-frames:v', args.indexOf('[clip]'))).toBe(String(3 * 60 + 1));
+    expect(args.indexOf('-frames:v', args.indexOf('[clip]'))).toBeLessThan(clipFile);
+    expect(valueAfter(args, '-frames:v', clipFile)).toBe(String(3 * 8 + 1));
+  });
+});
+

@@ -7,10 +7,12 @@
  * the videos are read only by the `mov` demuxer (mp4), the images only as PNGs this engine wrote
  * itself (sharp normalizes the caller's images first). Text never appears in the graph: drawtext
  * reads it from files with `expansion=none`, and the paths of those files are escaped for both
- * levels of filtergraph syntax.
+ * levels of filtergraph syntax. Every input is decoded within the service's limits (no picture
+ * over MAX_PIXELS, a fixed number of threads: src/ffmpeg/limits.ts), and so is every encoder.
  */
 import type { FrameLayout } from './layout.js';
 import { fileUrl } from '../../ffmpeg/file-url.js';
+import { ENCODER_THREADS, FILTER_THREADS, inputLimitArgs } from '../../ffmpeg/limits.js';
 
 export const FPS = 24;
 export const BACKGROUND = '0x0f1117';
@@ -26,6 +28,7 @@ export function escapeFilterValue(value: string): string {
 
 export function videoInputArgs(path: string, opts: { loop?: boolean; durationSec?: number } = {}): string[] {
   return [
+    ...inputLimitArgs(),
     '-protocol_whitelist', 'file',
     '-format_whitelist', 'mov',
     ...(opts.loop ? ['-stream_loop', '-1'] : []),
@@ -35,7 +38,7 @@ export function videoInputArgs(path: string, opts: { loop?: boolean; durationSec
 }
 
 export function pngInputArgs(path: string): string[] {
-  return ['-protocol_whitelist', 'file', '-f', 'png_pipe', '-i', fileUrl(path)];
+  return [...inputLimitArgs(), '-protocol_whitelist', 'file', '-f', 'png_pipe', '-i', fileUrl(path)];
 }
 
 export function secondsArg(s: number): string {
@@ -214,9 +217,10 @@ export function buildRenderArgs(spec: RenderSpec, outputPath: string): string[] 
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-nostats',
     '-progress', 'pipe:1', '-stats_period', '0.1',
     ...idx.args,
+    '-filter_complex_threads', String(FILTER_THREADS),
     '-filter_complex', buildRenderGraph(spec, idx),
     '-map', '[vout]', '-map', '[aout]',
-    '-c:v', 'libx264', '-preset', spec.preset ?? 'veryfast', '-crf', String(spec.crf ?? 23),
+    '-c:v', 'libx264', '-preset', spec.preset ?? 'veryfast', '-crf', String(spec.crf ?? 23), '-threads', String(ENCODER_THREADS),
     '-pix_fmt', 'yuv420p', '-r', String(FPS), '-g', String(FPS * 2),
     '-c:a', 'aac', '-b:a', '64k', '-ar', '48000', '-ac', '2',
     '-t', S,
@@ -280,6 +284,7 @@ export function buildPreviewArgs(spec: PreviewSpec): string[] {
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-nostats',
     ...videoInputArgs(spec.videoPath),
+    '-filter_complex_threads', String(FILTER_THREADS),
     '-filter_complex', graph,
     '-map', '[th]', '-frames:v', '1', '-c:v', 'libwebp', '-quality', '80', '-f', 'webp', '-y', fileUrl(spec.thumbnailPath),
     '-map', '[sp]', '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '4', '-f', 'image2', '-update', '1', '-y', fileUrl(spec.spritesheetPath),

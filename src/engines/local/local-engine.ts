@@ -31,6 +31,8 @@ export interface LocalEngineOptions {
   preset?: string;
   /** Kills a render running longer. Default: 60 s + 20 s per second of video. */
   timeoutMs?: number;
+  /** Memory limit of each ffmpeg run, MiB (FFMPEG_MAX_MEMORY_MB). Default 1024. */
+  maxMemoryMb?: number;
   /** Most characters drawn (the API allows 2). Default 4. */
   maxCharacters?: number;
   /** The footer line; `{size}` and `{seconds}` are filled in. */
@@ -85,6 +87,7 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): Engine {
         }
       };
       const timeoutMs = opts.timeoutMs ?? 60_000 + req.seconds * 20_000;
+      const limits = { timeoutMs, maxMemoryMb: opts.maxMemoryMb };
       let ok = false;
       try {
         throwIfAborted(signal);
@@ -111,14 +114,14 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): Engine {
               if (p !== null) report(p);
             }
           },
-          { signal, timeoutMs },
+          { signal, ...limits },
         );
         report(ENCODE_SHARE);
 
         await runTool(
           bins.ffmpeg,
           buildPreviewArgs({ width: req.width, height: req.height, seconds: req.seconds, ...out }),
-          { signal, timeoutMs },
+          { signal, ...limits },
         );
         report(100);
         ok = true;
@@ -128,7 +131,9 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): Engine {
           throw new AppError('engine_error', 'The render was cancelled.', { cause: signal.reason ?? e });
         }
         if (isAppError(e)) throw e;
-        const what = toolFailureKind(e) === 'timeout' ? 'took too long to render the video' : 'failed to render the video';
+        const kind = toolFailureKind(e);
+        const what =
+          kind === 'timeout' ? 'took too long to render the video' : kind === 'memory_limit' ? 'needed more memory than allowed to render the video' : 'failed to render the video';
         throw new AppError('engine_error', `The local engine ${what}.`, { cause: e });
       } finally {
         await rm(scratch, { recursive: true, force: true }).catch(() => undefined);

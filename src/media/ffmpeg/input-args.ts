@@ -1,10 +1,13 @@
 import { fileUrl } from '../../ffmpeg/file-url.js';
+import { inputLimitArgs } from '../../ffmpeg/limits.js';
 /**
  * Input options for every source the service reads (untrusted files):
  * - only the local file protocol: a playlist or reference inside the file cannot reach the network;
  * - only container demuxers of real videos: HLS/DASH playlists, concat scripts and the like (which
  *   open other files or URLs named inside them) are refused before anything is read from them,
- *   and so are the single-image demuxers (image2, *_pipe).
+ *   and so are the single-image demuxers (image2, *_pipe);
+ * - the decoding limits (src/ffmpeg/limits.ts): no picture over MAX_PIXELS, no more than
+ *   MAX_STREAMS streams, a bounded read to find the streams, a fixed number of decoder threads.
  * `mov` covers mp4/m4v/3gp, `matroska` covers mkv/webm.
  */
 export const VIDEO_DEMUXERS: readonly string[] = [
@@ -31,7 +34,7 @@ export const isLoopbackRelay = (src: string) => LOOPBACK_RELAY.test(src);
 
 export function safeInputArgs(src?: string): string[] {
   const protocols = src && isLoopbackRelay(src) ? 'http,tcp' : 'file';
-  return ['-protocol_whitelist', protocols, '-format_whitelist', VIDEO_DEMUXERS.join(',')];
+  return ['-protocol_whitelist', protocols, '-format_whitelist', VIDEO_DEMUXERS.join(','), ...inputLimitArgs()];
 }
 
 

@@ -1,5 +1,9 @@
+import { ENCODER_THREADS, FILTER_THREADS } from '../../ffmpeg/limits.js';
 import { fileUrl, safeInputArgs, sourceUrl } from './input-args.js';
 import { clipSizeFor, frameSizeFor, type Size } from './scale.js';
+
+/** The clip keeps at most this many frames per second; a faster source is resampled down to it. */
+export const MAX_CLIP_FPS = 60;
 
 /** Everything the one ffmpeg run of a window needs, decided before it starts. */
 export interface WindowPlan {
@@ -9,6 +13,8 @@ export interface WindowPlan {
   streamIndex: number;
   /** Upright size of the clip (even sides, at most 1080p). */
   clip: Size;
+  /** The clip's frame rate when the source's must come down to MAX_CLIP_FPS; null keeps the source's. */
+  clipFps: number | null;
   /** Upright size of the analysed RGB frames. */
   frames: Size;
   frameFps: number;
@@ -26,7 +32,7 @@ export const DEFAULT_FRAME_MAX_SIDE = 640;
 
 /** Decides sizes from the probe's display size: the outputs never depend on ffmpeg's guesses. */
 export function planWindow(
-  probe: { displayWidth: number; displayHeight: number; videoStreamIndex?: number },
+  probe: { displayWidth: number; displayHeight: number; videoStreamIndex?: number; fps?: number },
   input: WindowPlanInput,
 ): WindowPlan {
   const display = { width: probe.displayWidth, height: probe.displayHeight };
@@ -35,6 +41,7 @@ export function planWindow(
     durationSec: input.endSec - input.startSec,
     streamIndex: probe.videoStreamIndex ?? 0,
     clip: clipSizeFor(display),
+    clipFps: (probe.fps ?? 0) > MAX_CLIP_FPS ? MAX_CLIP_FPS : null,
     frames: frameSizeFor(display, input.frameMaxSide ?? DEFAULT_FRAME_MAX_SIDE),
     frameFps: input.frameFps ?? DEFAULT_FRAME_FPS,
   };
@@ -53,9 +60,18 @@ export function buildWindowFilterGraph(plan: WindowPlan): string {
   const f = plan.frames;
   return [
     `[0:${plan.streamIndex}]split=2[c][f]`,
-    `[c]scale=${c.width}:${c.height}:flags=bicubic,setsar=1,format=yuv420p[clip]`,
+    `[c]${plan.clipFps ? `fps=${num(plan.clipFps)},` : ''}scale=${c.width}:${c.height}:flags=bicubic,setsar=1,format=yuv420p[clip]`,
     `[f]fps=${num(plan.frameFps)},scale=${f.width}:${f.height}:flags=area,setsar=1,format=rgb24[frames]`,
   ].join(';');
+}
+
+/**
+ * Most frames an output of `durationSec` at `fps` can hold, and one more. Each output stops there
+ * even when the source's timestamps lie (a rate above what the header says, timestamps that never
+ * reach the end of the window): then neither the clip nor the frame stream can grow past it.
+ */
+export function frameBound(durationSec: number, fps: number): number {
+  return Math.ceil(durationSec * fps) + 1;
 }
 
 export function buildWindowArgs(srcPath: string, clipPath: string, plan: WindowPlan): string[] {
@@ -70,13 +86,16 @@ export function buildWindowArgs(srcPath: string, clipPath: string, plan: WindowP
     '-t', num(plan.durationSec),
     ...safeInputArgs(srcPath),
     '-i', sourceUrl(srcPath),
+    '-filter_complex_threads', String(FILTER_THREADS),
     '-filter_complex', buildWindowFilterGraph(plan),
     // Output 1: the clip.
     '-map', '[clip]',
     '-map', '0:a:0?',
+    '-frames:v', String(frameBound(plan.durationSec, plan.clipFps ?? MAX_CLIP_FPS)),
     '-c:v', 'libx264',
     '-preset', 'veryfast',
     '-crf', '21',
+    '-threads', String(ENCODER_THREADS),
     '-c:a', 'aac',
     '-b:a', '128k',
     '-ac', '2',
@@ -86,6 +105,7 @@ export function buildWindowArgs(srcPath: string, clipPath: string, plan: WindowP
     '-f', 'mp4',
     fileUrl(clipPath),
     // Output 2: the frames, on stdout.
+    '-frames:v', String(frameBound(plan.durationSec, plan.frameFps)),
     '-map', '[frames]',
     '-fps_mode', 'passthrough',
     '-c:v', 'rawvideo',
