@@ -9,7 +9,9 @@ import type { CharacterService } from '../characters/character-service.js';
 import type { KeyService } from '../keys/key-service.js';
 import type { BlobLoader, BlobStore } from '../blobs/ports.js';
 import { authHook } from './auth.js';
-import { installErrorHandling } from './error-handler.js';
+import { answerConnectionError } from './connection-errors.js';
+import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
+import { ignoreUnknownExpectations, installUrlLengthLimit, ROUTER_OPTIONS } from './http-server.js';
 import { removeUploadsAfterEachRequest } from './multipart-body.js';
 import { installJsonBodyParser } from './json-body.js';
 import { metricsRoutes } from './metrics.js';
@@ -17,6 +19,7 @@ import { characterRoutes } from './routes/characters.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { profileRoutes } from './routes/profile.js';
+import { installSecurityHeaders, SECURITY_HEADERS } from './security-headers.js';
 import { sdkCharacterRoutes } from './routes/sdk-characters.js';
 import { videoRoutes, type VideoRouteDeps } from './routes/videos.js';
 
@@ -48,11 +51,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One log line per request is noise at info level and costs the read paths; debug brings it back.
     logController: new LogController({ disableRequestLogging: deps.settings.logLevel !== 'debug' && deps.settings.logLevel !== 'trace' }),
     trustProxy: true,
+    routerOptions: ROUTER_OPTIONS,
+    clientErrorHandler: answerConnectionError,
+    frameworkErrors: frameworkErrorHandler(SECURITY_HEADERS),
   });
+  ignoreUnknownExpectations(app);
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; answers are serialized as they are, without a second validation pass.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandling(app);
+  installSecurityHeaders(app);
+  installUrlLengthLimit(app);
   removeUploadsAfterEachRequest(app);
   // JSON (and multipart where a route registers it) only: other bodies answer 415.
   app.removeContentTypeParser('text/plain');
