@@ -11,7 +11,9 @@ import type { BlobLoader, BlobStore } from '../blobs/ports.js';
 import { authHook } from './auth.js';
 import { answerConnectionError } from './connection-errors.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
-import { ignoreUnknownExpectations, installUrlLengthLimit, ROUTER_OPTIONS } from './http-server.js';
+import {
+  ignoreUnknownExpectations, installUrlLengthLimit, limitConnections, ROUTER_OPTIONS, serverOptions, type ConnectionSettings,
+} from './http-server.js';
 import { removeUploadsAfterEachRequest } from './multipart-body.js';
 import { installJsonBodyParser } from './json-body.js';
 import { metricsRoutes } from './metrics.js';
@@ -30,7 +32,7 @@ export interface AppDeps {
   signingSecret: string;
   readiness: ReadinessChecks;
   queueDepth: () => Promise<number>;
-  settings: {
+  settings: ConnectionSettings & {
     publicUrl: string;
     maxBodyBytes: number;
     rateLimitPerMinute: number | null;
@@ -54,8 +56,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: ROUTER_OPTIONS,
     clientErrorHandler: answerConnectionError,
     frameworkErrors: frameworkErrorHandler(SECURITY_HEADERS),
+    ...serverOptions(deps.settings),
   });
   ignoreUnknownExpectations(app);
+  limitConnections(app, deps.settings);
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; answers are serialized as they are, without a second validation pass.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));

@@ -38,6 +38,12 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  // Node's requestTimeout: the time to receive the whole request (headers and body), not to answer it.
+  REQUEST_TIMEOUT_MS: positiveInt.default(300_000),
+  HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(72_000),
+  MAX_REQUESTS_PER_SOCKET: positiveInt.default(1000),
+  MAX_CONNECTIONS: positiveInt.default(1000),
 });
 
 export interface Config {
@@ -71,6 +77,11 @@ export interface Config {
   logLevel: string;
   ffmpegPath: string;
   ffprobePath: string;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxRequestsPerSocket: number;
+  maxConnections: number;
 }
 
 export class ConfigError extends Error {}
@@ -107,6 +118,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
     throw new ConfigError('invalid setting WEBHOOK_SECRET: required when WEBHOOK_URL is set (events are always signed)');
   }
+  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`invalid setting HEADERS_TIMEOUT_MS=${e.HEADERS_TIMEOUT_MS}: must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS})`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -138,5 +152,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     ffmpegPath: e.FFMPEG_PATH,
     ffprobePath: e.FFPROBE_PATH,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+    maxRequestsPerSocket: e.MAX_REQUESTS_PER_SOCKET,
+    maxConnections: e.MAX_CONNECTIONS,
   };
 }
