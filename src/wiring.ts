@@ -11,6 +11,7 @@ import { createLocalEngine } from './engines/local/index.js';
 import { createEngineRegistry, modelMapFromSetting } from './engines/registry.js';
 import { createSourceFetcher } from './fetch/source-fetcher.js';
 import { createInProcessQueue } from './jobs/inprocess/inprocess-queue.js';
+import { createScratchSpace } from './jobs/inprocess/scratch-space.js';
 import type { JobHandlers } from './jobs/ports.js';
 import { createKeyService } from './keys/key-service.js';
 import { prepareReferenceImage } from './media/reference-image.js';
@@ -38,14 +39,18 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
   const store = withLookupCache(await createKyselyStore(resolveSqlitePath(config.databaseUrl)));
   // Portraits and thumbnails are served from memory; everything is written through the cache.
   const blobs = withSmallBlobCache(createDiskBlobStore(resolve(config.storageUrl.replace(/^file:/, ''))));
+  const exclusive = opts.queueExclusive ?? config.databaseUrl.startsWith('sqlite:');
+  // Each process works in its own folder of DATA_DIR/tmp; what a killed one left is removed when the next starts.
+  const scratch = createScratchSpace({ root: join(dataDir, 'tmp'), exclusive, log });
   const queue = createInProcessQueue(store.jobs, {
     concurrency: config.workerConcurrency,
     maxAttempts: config.jobMaxAttempts,
-    exclusive: opts.queueExclusive ?? config.databaseUrl.startsWith('sqlite:'),
+    exclusive,
     log,
+    scratch,
   });
   const events = new CharacterEvents();
-  const workDir = join(dataDir, 'tmp');
+  const workDir = scratch.dir;
   const fetcher = createSourceFetcher({
     maxBytes: config.maxSourceBytes,
     timeoutMs: config.downloadTimeoutMs,
