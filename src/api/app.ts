@@ -91,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Hooks must reach every route: registered without encapsulation.
   await metricsRoutes({ queueDepth: deps.queueDepth })(app);
   await app.register(healthRoutes(deps.readiness));
-  await app.register(profileRoutes(deps.characters, deps.settings.profilePages));
+  await app.register(profileRoutes(deps.characters, deps.settings.profilePages, deps.settings.publicUrl));
   await app.register(fileRoutes(deps.blobs, deps.signingSecret));
 
   // Everything below needs a bearer key.
