@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'url_not_allowed'
   | 'not_owner'
   | 'invalid_signature'
+  | 'client_not_allowed'
   | 'character_not_found'
   | 'task_not_found'
   | 'not_found'

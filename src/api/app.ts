@@ -17,6 +17,7 @@ import {
 import { removeUploadsAfterEachRequest } from './multipart-body.js';
 import { installJsonBodyParser } from './json-body.js';
 import { metricsRoutes } from './metrics.js';
+import type { MetricsAccessSettings } from './metrics-access.js';
 import { characterRoutes } from './routes/characters.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
@@ -32,7 +33,7 @@ export interface AppDeps {
   signingSecret: string;
   readiness: ReadinessChecks;
   queueDepth: () => Promise<number>;
-  settings: ConnectionSettings & {
+  settings: ConnectionSettings & MetricsAccessSettings & {
     publicUrl: string;
     maxBodyBytes: number;
     rateLimitPerMinute: number | null;
@@ -89,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { tags: ['operations'], summary: 'This OpenAPI 3.1 document', security: [] } }, async () => app.swagger());
 
   // Hooks must reach every route: registered without encapsulation.
-  await metricsRoutes({ queueDepth: deps.queueDepth })(app);
+  await metricsRoutes({ queueDepth: deps.queueDepth, access: deps.settings })(app);
   await app.register(healthRoutes(deps.readiness));
   await app.register(profileRoutes(deps.characters, deps.settings.profilePages, deps.settings.publicUrl));
   await app.register(fileRoutes(deps.blobs, deps.signingSecret));

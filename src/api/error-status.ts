@@ -14,6 +14,7 @@ const TABLE: Record<ErrorCode, [number, string]> = {
   url_not_allowed: [403, 'permission_error'],
   not_owner: [403, 'permission_error'],
   invalid_signature: [403, 'permission_error'],
+  client_not_allowed: [403, 'permission_error'],
   character_not_found: [404, 'not_found_error'],
   task_not_found: [404, 'not_found_error'],
   not_found: [404, 'not_found_error'],

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /** The one reader of process.env. Every setting (README "Settings", docs/api.md), typed and validated at boot. */
@@ -44,6 +45,8 @@ const schema = z.object({
   KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(72_000),
   MAX_REQUESTS_PER_SOCKET: positiveInt.default(1000),
   MAX_CONNECTIONS: positiveInt.default(1000),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_ALLOW: z.string().optional(),
 });
 
 export interface Config {
@@ -82,6 +85,9 @@ export interface Config {
   keepAliveTimeoutMs: number;
   maxRequestsPerSocket: number;
   maxConnections: number;
+  metricsToken: string | null;
+  /** Addresses and CIDRs that may read /metrics; empty: any. */
+  metricsAllow: string[];
 }
 
 export class ConfigError extends Error {}
@@ -121,6 +127,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
     throw new ConfigError(`invalid setting HEADERS_TIMEOUT_MS=${e.HEADERS_TIMEOUT_MS}: must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS})`);
   }
+  const metricsAllow = list(e.METRICS_ALLOW);
+  const badRange = metricsAllow.find((r) => !isAddressOrCidr(r));
+  if (badRange !== undefined) {
+    throw new ConfigError(`invalid setting METRICS_ALLOW: ${JSON.stringify(badRange)} is not an IP address or CIDR (e.g. 127.0.0.1,10.0.0.0/8,::1)`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -157,5 +168,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     maxRequestsPerSocket: e.MAX_REQUESTS_PER_SOCKET,
     maxConnections: e.MAX_CONNECTIONS,
+    metricsToken: e.METRICS_TOKEN ?? null,
+    metricsAllow,
   };
 }
+
+/** Strict forms only: four-part dotted IPv4 or IPv6, with an optional prefix length. */
+const isAddressOrCidr = (s: string) =>
+  s.includes('/')
+    ? ipaddr.IPv4.isValidCIDRFourPartDecimal(s) || ipaddr.IPv6.isValidCIDR(s)
+    : ipaddr.IPv4.isValidFourPartDecimal(s) || ipaddr.IPv6.isValid(s);
