@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { buildApp } from './api/app.js';
@@ -6,11 +5,13 @@ import { createCharacterService } from './characters/character-service.js';
 import { CharacterEvents } from './characters/events.js';
 import { createMakeCharacterJob } from './characters/make-character.js';
 import type { Config } from './config/config.js';
+import { makePrivateDir, makePrivateFiles } from './config/private-files.js';
 import { loadSigningSecret } from './config/signing-secret.js';
 import { createLocalEngine } from './engines/local/index.js';
 import { createEngineRegistry, modelMapFromSetting } from './engines/registry.js';
 import { createSourceFetcher } from './fetch/source-fetcher.js';
 import { createInProcessQueue } from './jobs/inprocess/inprocess-queue.js';
+import { createScratchSpace } from './jobs/inprocess/scratch-space.js';
 import type { JobHandlers } from './jobs/ports.js';
 import { createKeyService } from './keys/key-service.js';
 import { prepareReferenceImage } from './media/reference-image.js';
@@ -19,6 +20,7 @@ import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
 import { withSmallBlobCache } from './blobs/small-blob-cache.js';
 import { createUrlSigner } from './api/signed-url.js';
 import { withCharacterCache } from './records/cached-characters.js';
+import { sqlitePath } from './records/kysely/database.js';
 import { createKyselyStore, migrateDatabase as migrateKysely, type KyselyStore } from './records/kysely/index.js';
 import type { Store } from './records/ports.js';
 import { createRenderVideoJob } from './videos/render-video.js';
@@ -32,20 +34,26 @@ import { createWebhookDeliveryHandler, createWebhookNotifier, jobQueueDeliveryQu
 export async function createRuntime(config: Config, opts: { logger?: pino.Logger; queueExclusive?: boolean } = {}) {
   const log = opts.logger ?? pino({ level: config.logLevel });
   const dataDir = resolve(config.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  const storageDir = resolve(config.storageUrl.replace(/^file:/, ''));
+  await makeDataDirPrivate(dataDir, storageDir, log);
   const signingSecret = await loadSigningSecret(config.signingSecret, dataDir);
 
   const store = withLookupCache(await createKyselyStore(resolveSqlitePath(config.databaseUrl)));
+  await makeDatabasePrivate(config.databaseUrl, log);
   // Portraits and thumbnails are served from memory; everything is written through the cache.
-  const blobs = withSmallBlobCache(createDiskBlobStore(resolve(config.storageUrl.replace(/^file:/, ''))));
+  const blobs = withSmallBlobCache(createDiskBlobStore(storageDir));
+  const exclusive = opts.queueExclusive ?? config.databaseUrl.startsWith('sqlite:');
+  // Each process works in its own folder of DATA_DIR/tmp; what a killed one left is removed when the next starts.
+  const scratch = createScratchSpace({ root: join(dataDir, 'tmp'), exclusive, log });
   const queue = createInProcessQueue(store.jobs, {
     concurrency: config.workerConcurrency,
     maxAttempts: config.jobMaxAttempts,
-    exclusive: opts.queueExclusive ?? config.databaseUrl.startsWith('sqlite:'),
+    exclusive,
     log,
+    scratch,
   });
   const events = new CharacterEvents();
-  const workDir = join(dataDir, 'tmp');
+  const workDir = scratch.dir;
   const fetcher = createSourceFetcher({
     maxBytes: config.maxSourceBytes,
     timeoutMs: config.downloadTimeoutMs,
@@ -136,8 +144,28 @@ function withLookupCache(store: KyselyStore): Store {
 
 /** `sora-characters migrate`: the configured database brought to the latest schema; the names applied. */
 export async function migrateDatabase(config: Config): Promise<string[]> {
-  await mkdir(resolve(config.dataDir), { recursive: true });
-  return migrateKysely(resolveSqlitePath(config.databaseUrl));
+  await makePrivateDir(resolve(config.dataDir));
+  const applied = await migrateKysely(resolveSqlitePath(config.databaseUrl));
+  await makeDatabasePrivate(config.databaseUrl);
+  return applied;
+}
+
+/** DATA_DIR, its scratch folder and (when inside it) the storage folder: 0700. */
+async function makeDataDirPrivate(dataDir: string, storageDir: string, log: pino.Logger) {
+  const dirs = [dataDir, join(dataDir, 'tmp'), ...(storageDir.startsWith(`${dataDir}/`) ? [storageDir] : [])];
+  for (const dir of dirs) {
+    if (!(await makePrivateDir(dir))) log.warn({ dir }, 'cannot make this folder private (0700): it belongs to another user');
+  }
+}
+
+/** The SQLite file and its WAL and shared-memory files: 0600 (SQLite gives later ones the file's mode). */
+async function makeDatabasePrivate(databaseUrl: string, log?: pino.Logger) {
+  if (!databaseUrl.startsWith('sqlite:')) return;
+  const path = sqlitePath(databaseUrl);
+  if (path === ':memory:') return;
+  const file = resolve(path);
+  const refused = await makePrivateFiles([file, `${file}-wal`, `${file}-shm`]);
+  if (refused.length > 0) log?.warn({ files: refused }, 'cannot make the database files private (0600): they belong to another user');
 }
 
 /** `sqlite:` paths are relative to the working directory, like DATA_DIR. */

@@ -9,15 +9,21 @@ import type { CharacterService } from '../characters/character-service.js';
 import type { KeyService } from '../keys/key-service.js';
 import type { BlobLoader, BlobStore } from '../blobs/ports.js';
 import { authHook } from './auth.js';
-import { installErrorHandling } from './error-handler.js';
+import { answerConnectionError } from './connection-errors.js';
+import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
+import {
+  ignoreUnknownExpectations, installUrlLengthLimit, limitConnections, ROUTER_OPTIONS, serverOptions, type ConnectionSettings,
+} from './http-server.js';
 import { removeUploadsAfterEachRequest } from './multipart-body.js';
 import { installJsonBodyParser } from './json-body.js';
 import { metricsRoutes } from './metrics.js';
+import type { MetricsAccessSettings } from './metrics-access.js';
 import { characterRoutes } from './routes/characters.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { profileRoutes } from './routes/profile.js';
 import { modelRoutes } from './routes/models.js';
+import { installSecurityHeaders, SECURITY_HEADERS } from './security-headers.js';
 import { sdkCharacterRoutes } from './routes/sdk-characters.js';
 import { videoRoutes, type VideoRouteDeps } from './routes/videos.js';
 
@@ -28,7 +34,7 @@ export interface AppDeps {
   signingSecret: string;
   readiness: ReadinessChecks;
   queueDepth: () => Promise<number>;
-  settings: {
+  settings: ConnectionSettings & MetricsAccessSettings & {
     publicUrl: string;
     maxBodyBytes: number;
     rateLimitPerMinute: number | null;
@@ -49,11 +55,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One log line per request is noise at info level and costs the read paths; debug brings it back.
     logController: new LogController({ disableRequestLogging: deps.settings.logLevel !== 'debug' && deps.settings.logLevel !== 'trace' }),
     trustProxy: true,
+    routerOptions: ROUTER_OPTIONS,
+    clientErrorHandler: answerConnectionError,
+    frameworkErrors: frameworkErrorHandler(SECURITY_HEADERS),
+    ...serverOptions(deps.settings),
   });
+  ignoreUnknownExpectations(app);
+  limitConnections(app, deps.settings);
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; answers are serialized as they are, without a second validation pass.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandling(app);
+  installSecurityHeaders(app);
+  installUrlLengthLimit(app);
   removeUploadsAfterEachRequest(app);
   // JSON (and multipart where a route registers it) only: other bodies answer 415.
   app.removeContentTypeParser('text/plain');
@@ -77,9 +91,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { tags: ['operations'], summary: 'This OpenAPI 3.1 document', security: [] } }, async () => app.swagger());
 
   // Hooks must reach every route: registered without encapsulation.
-  await metricsRoutes({ queueDepth: deps.queueDepth })(app);
+  await metricsRoutes({ queueDepth: deps.queueDepth, access: deps.settings })(app);
   await app.register(healthRoutes(deps.readiness));
-  await app.register(profileRoutes(deps.characters, deps.settings.profilePages));
+  await app.register(profileRoutes(deps.characters, deps.settings.profilePages, deps.settings.publicUrl));
   await app.register(fileRoutes(deps.blobs, deps.signingSecret));
 
   // Everything below needs a bearer key.

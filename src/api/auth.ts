@@ -8,7 +8,8 @@ declare module 'fastify' {
   }
 }
 
-const bearer = (req: FastifyRequest): string | undefined => {
+/** The token of an `Authorization: Bearer <token>` header. */
+export const bearer = (req: FastifyRequest): string | undefined => {
   const h = req.headers.authorization;
   if (!h) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, isAppError, type ErrorCode } from '../errors.js';
 import { statusOf } from './error-status.js';
@@ -11,12 +11,60 @@ const FIELD_CODES: Record<string, ErrorCode> = {
   video: 'missing_source',
 };
 
-export function sendError(reply: FastifyReply, err: AppError, statusOverride?: number): FastifyReply {
+/** The OpenAI envelope of an error, and its status. */
+export function envelopeOf(err: AppError): { status: number; body: { error: { message: string; type: string; param: string | null; code: string } } } {
   const { status, type } = statusOf(err.code);
+  return { status, body: { error: { message: err.message, type, param: err.param, code: err.code } } };
+}
+
+export function sendError(reply: FastifyReply, err: AppError, statusOverride?: number): FastifyReply {
+  const { status, body } = envelopeOf(err);
   if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
-  return reply.code(statusOverride ?? status).send({
-    error: { message: err.message, type, param: err.param, code: err.code },
-  });
+  return reply.code(statusOverride ?? status).send(body);
+}
+
+/** What Node's HTTP parser and its timeouts report on a connection (the `clientError` event). */
+export interface ConnectionError extends Error {
+  code?: string;
+  bytesParsed?: number;
+  /** The chunk being parsed: a Buffer (Fastify's type says otherwise). */
+  rawPacket?: unknown;
+}
+
+/**
+ * The code of an error Node met before there was a request: a timeout, a request line or headers
+ * past Node's limit (16 KiB in all), anything else the parser refused. 414 only when the parsed
+ * bytes show the overflow inside the request line; otherwise it cannot be told from large headers.
+ */
+export function connectionErrorToAppError(err: ConnectionError): AppError {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new AppError('request_timeout', 'the request was not received in time');
+  }
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    const parsed = Buffer.isBuffer(err.rawPacket) ? err.rawPacket.subarray(0, err.bytesParsed) : null;
+    const inRequestLine = !!parsed && /^[A-Z]+ /.test(parsed.subarray(0, 16).toString('latin1')) && !parsed.includes(10);
+    return inRequestLine
+      ? new AppError('url_too_long', 'the URL is too long')
+      : new AppError('headers_too_large', 'the request headers are too large');
+  }
+  return new AppError('malformed_request', 'the request is not valid HTTP');
+}
+
+/** Fastify's own refusals before routing (a URL that cannot be decoded, a path parameter past maxParamLength). */
+export function frameworkErrorToAppError(err: FastifyError): AppError {
+  switch (err.code) {
+    case 'FST_ERR_BAD_URL':
+      return new AppError('malformed_request', 'the URL is not valid (bad percent-encoding)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new AppError('url_too_long', 'a path segment of the URL is too long');
+    default:
+      return new AppError('internal_error', 'something went wrong on our side');
+  }
+}
+
+/** Fastify's `frameworkErrors` option: those refusals in the envelope too (no hooks run for them). */
+export function frameworkErrorHandler(headers: Record<string, string>) {
+  return (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => sendError(reply.headers(headers), frameworkErrorToAppError(err));
 }
 
 /** Turns whatever was thrown into an AppError: the one place where framework errors get their codes. */

@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { metricsAccess, type MetricsAccessSettings } from './metrics-access.js';
 
-/** GET /metrics (Prometheus): process metrics, requests by route and status, and the queue's depth. */
-export function metricsRoutes(opts: { queueDepth: () => Promise<number> }) {
+/**
+ * GET /metrics (Prometheus): process metrics, requests by route and status, and the queue's depth.
+ * METRICS_ALLOW and METRICS_TOKEN restrict who may read it.
+ */
+export function metricsRoutes(opts: { queueDepth: () => Promise<number>; access: MetricsAccessSettings }) {
   return async (app: FastifyInstance) => {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'sora_characters_' });
@@ -34,7 +38,7 @@ export function metricsRoutes(opts: { queueDepth: () => Promise<number> }) {
       requests.inc({ method: req.method, route, status: String(reply.statusCode) });
       duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
     });
-    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] } }, async (_req, reply) =>
+    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] }, onRequest: metricsAccess(opts.access) }, async (_req, reply) =>
       reply.type(registry.contentType).send(await registry.metrics()),
     );
   };

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /** The one reader of process.env. Every setting (README "Settings", docs/api.md), typed and validated at boot. */
@@ -42,6 +43,14 @@ const schema = z.object({
   FFMPEG_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   // A 1080p window needs about 500 MiB of data segment, an 8K one about 700: below 256 nothing works.
   FFMPEG_MAX_MEMORY_MB: z.coerce.number().int().min(256).default(1024),
+  // Node's requestTimeout: the time to receive the whole request (headers and body), not to answer it.
+  REQUEST_TIMEOUT_MS: positiveInt.default(300_000),
+  HEADERS_TIMEOUT_MS: positiveInt.default(10_000),
+  KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(72_000),
+  MAX_REQUESTS_PER_SOCKET: positiveInt.default(1000),
+  MAX_CONNECTIONS: positiveInt.default(1000),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_ALLOW: z.string().optional(),
 });
 
 export interface Config {
@@ -77,6 +86,14 @@ export interface Config {
   ffprobePath: string;
   ffmpegTimeoutMs: number;
   ffmpegMaxMemoryMb: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxRequestsPerSocket: number;
+  maxConnections: number;
+  metricsToken: string | null;
+  /** Addresses and CIDRs that may read /metrics; empty: any. */
+  metricsAllow: string[];
 }
 
 export class ConfigError extends Error {}
@@ -113,6 +130,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
     throw new ConfigError('invalid setting WEBHOOK_SECRET: required when WEBHOOK_URL is set (events are always signed)');
   }
+  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`invalid setting HEADERS_TIMEOUT_MS=${e.HEADERS_TIMEOUT_MS}: must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS})`);
+  }
+  const metricsAllow = list(e.METRICS_ALLOW);
+  const badRange = metricsAllow.find((r) => !isAddressOrCidr(r));
+  if (badRange !== undefined) {
+    throw new ConfigError(`invalid setting METRICS_ALLOW: ${JSON.stringify(badRange)} is not an IP address or CIDR (e.g. 127.0.0.1,10.0.0.0/8,::1)`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -146,5 +171,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ffprobePath: e.FFPROBE_PATH,
     ffmpegTimeoutMs: e.FFMPEG_TIMEOUT_MS,
     ffmpegMaxMemoryMb: e.FFMPEG_MAX_MEMORY_MB,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+    maxRequestsPerSocket: e.MAX_REQUESTS_PER_SOCKET,
+    maxConnections: e.MAX_CONNECTIONS,
+    metricsToken: e.METRICS_TOKEN ?? null,
+    metricsAllow,
   };
 }
+
+/** Strict forms only: four-part dotted IPv4 or IPv6, with an optional prefix length. */
+const isAddressOrCidr = (s: string) =>
+  s.includes('/')
+    ? ipaddr.IPv4.isValidCIDRFourPartDecimal(s) || ipaddr.IPv6.isValidCIDR(s)
+    : ipaddr.IPv4.isValidFourPartDecimal(s) || ipaddr.IPv6.isValid(s);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** SIGNING_SECRET when set; otherwise one generated at first start and kept in DATA_DIR, so links survive restarts. */
@@ -8,11 +8,15 @@ export async function loadSigningSecret(configured: string | null, dataDir: stri
   const file = join(dataDir, 'signing-secret');
   try {
     const existing = (await readFile(file, 'utf8')).trim();
-    if (existing.length >= 32) return existing;
+    if (existing.length >= 32) {
+      // Kept by an older version with the umask's mode.
+      await chmod(file, 0o600).catch(() => {});
+      return existing;
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('base64url');
   // 'wx': when two processes start at once, the first one's secret wins.
   try {

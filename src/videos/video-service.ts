@@ -87,8 +87,9 @@ export function createVideoService(deps: VideoServiceDeps) {
 
   async function resolveCharacters(p: Principal, prompt: string, listed: CreateVideoInput['characters']): Promise<string[]> {
     const ids: string[] = [];
-    for (const item of listed ?? []) {
-      const ref = typeof item === 'string' ? item : item.id;
+    // The same reference twice is looked up once.
+    const refs = new Set((listed ?? []).map((item) => (typeof item === 'string' ? item : item.id)));
+    for (const ref of refs) {
       const c = await usableCharacter(p, await findCharacterByIdOrUsername(store.characters, ref), ref, 'characters');
       if (!ids.includes(c.id)) ids.push(c.id);
     }

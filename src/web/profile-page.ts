@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CharacterView } from '../characters/view.js';
 
 const esc = (s: string) =>
@@ -16,6 +17,30 @@ video{width:100%;border-radius:12px;background:#000;margin-top:8px}
 .note{color:#a0a4ad;font-size:14px}
 .badge{display:table;margin:0 auto 12px;font-size:12px;padding:2px 10px;border-radius:999px;background:#3a2f1b;color:#f5c26b}
 `;
+
+/** The copy button. Served as a file, so the pages' Content-Security-Policy allows no inline script. */
+export const PROFILE_SCRIPT = `document.getElementById('copy').addEventListener('click',function(e){var m=e.target.getAttribute('data-mention');navigator.clipboard&&navigator.clipboard.writeText(m);e.target.textContent='Copied';});\n`;
+/** Named after its content: a changed script is a new URL, so the file may be cached for good. */
+export const PROFILE_SCRIPT_PATH = `/assets/profile-${createHash('sha256').update(PROFILE_SCRIPT).digest('hex').slice(0, 16)}.js`;
+
+/**
+ * The Content-Security-Policy of the pages: the one inline style by its hash, the script file,
+ * images and clips from this origin or `mediaOrigin` (PUBLIC_URL's, where signed files point);
+ * nothing else, and no framing.
+ */
+export function pagePolicy(mediaOrigin: string): string {
+  const styleHash = createHash('sha256').update(STYLE).digest('base64');
+  return [
+    "default-src 'none'",
+    `style-src 'sha256-${styleHash}'`,
+    "script-src 'self'",
+    `img-src 'self' ${mediaOrigin}`,
+    `media-src 'self' ${mediaOrigin}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 function page(title: string, body: string, opts: { noindex: boolean }): string {
   return `<!doctype html>
@@ -50,7 +75,7 @@ ${clip}
       : `Mention <code>${esc(mention)}</code> in a video prompt to cast this character.`
   }</p>
 </div>
-<script>document.getElementById('copy').addEventListener('click',function(e){var m=e.target.getAttribute('data-mention');navigator.clipboard&&navigator.clipboard.writeText(m);e.target.textContent='Copied';});</script>`;
+<script src="${PROFILE_SCRIPT_PATH}" defer></script>`;
   return page(`${c.display_name} (${mention})`, body, { noindex: isPrivate });
 }
 

@@ -1,5 +1,4 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { makeImage } from '../support/videos.js';
@@ -18,7 +17,7 @@ describe('multipart bodies are validated like JSON and cleaned up', () => {
   });
   afterAll(() => h?.close());
 
-  const uploadsLeft = async () => (await readdir(join(h.dataDir, 'tmp')).catch(() => [] as string[])).filter((f) => f.startsWith('upload-'));
+  const uploadsLeft = async () => (await readdir(h.rt.workDir).catch(() => [] as string[])).filter((f) => f.startsWith('upload-'));
 
   it.each([
     ['a blank prompt', [['prompt', '   ']], 'prompt'],

@@ -28,6 +28,9 @@ export const UploadedFileField = z
   .custom<UploadedFile>((v) => v instanceof UploadedFile, { error: 'must be a file (multipart/form-data)' })
   .meta({ type: 'string', format: 'binary' });
 
+/** Entries of `characters` read at most (duplicates included): each one costs a lookup. */
+const MAX_CHARACTER_ENTRIES = 2 * MAX_CHARACTERS_PER_VIDEO;
+
 const Prompt = z
   .string()
   .max(MAX_PROMPT_CHARS, `must be at most ${MAX_PROMPT_CHARS} characters`)
@@ -49,8 +52,9 @@ export const CreateVideoBody = z
       .describe('an image file (multipart), or {"image_url": "..."} (http(s) or data:image/...;base64,)'),
     characters: z
       .array(z.union([z.string(), z.object({ id: z.string() })]), { error: 'must be an array of {"id": "ch_..."}' })
+      .max(MAX_CHARACTER_ENTRIES, `must have at most ${MAX_CHARACTER_ENTRIES} entries`)
       .optional()
-      .describe(`characters by id (or username), at most ${MAX_CHARACTERS_PER_VIDEO} with the mentions`),
+      .describe(`characters by id (or username), at most ${MAX_CHARACTERS_PER_VIDEO} distinct with the mentions (${MAX_CHARACTER_ENTRIES} entries)`),
   })
   .describe('JSON or multipart/form-data');
 

@@ -13,6 +13,8 @@ export interface InProcessQueueOptions {
   /** True when this process alone runs the store's jobs (SQLite): every running job at boot was lost. */
   exclusive: boolean;
   log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** The workers' scratch space (src/jobs/inprocess/scratch-space.ts): opened at start, removed at stop. */
+  scratch?: { open(): Promise<void>; close(): Promise<void> };
 }
 
 /**
@@ -101,6 +103,7 @@ export function createInProcessQueue(jobs: JobRepo, opts: InProcessQueueOptions)
     async start(h: JobHandlers) {
       handlers = h;
       stopped = false;
+      await opts.scratch?.open();
       const lockedBefore = opts.exclusive ? Date.now() + 1 : Date.now() - staleAfterMs;
       const requeued = await jobs.requeueStale({ lockedBefore });
       if (requeued > 0) opts.log?.warn({ requeued }, 'resuming jobs left running by a previous process');
@@ -122,6 +125,7 @@ export function createInProcessQueue(jobs: JobRepo, opts: InProcessQueueOptions)
       await Promise.race([all, timer]);
       for (const f of inFlight.values()) f.abort.abort();
       await all;
+      await opts.scratch?.close();
     },
     depth: (types) => jobs.countQueued(types),
     async ping() {

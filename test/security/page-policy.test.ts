@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFileServer } from '../support/file-server.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { makeVideo } from '../support/videos.js';
+
+/**
+ * The pages' Content-Security-Policy: no framing, no inline script (the copy button is a served
+ * file, cached for good), the one inline style by its hash, media from this origin or PUBLIC_URL.
+ */
+describe('page security policy', () => {
+  let h: Harness;
+  let files: Awaited<ReturnType<typeof startFileServer>>;
+  let character: { username: string; profile_picture_url: string };
+
+  beforeAll(async () => {
+    files = await startFileServer({ 'clip.mp4': { path: await makeVideo({ durationSec: 4, width: 320, height: 180 }), type: 'video/mp4' } });
+    h = await startHarness();
+    const res = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: files.url('clip.mp4'), timestamps: '1,3' } });
+    expect(res.statusCode, res.body).toBe(200);
+    character = res.json();
+  });
+  afterAll(async () => {
+    await h?.close();
+    await files?.close();
+  });
+
+  function expectEveryAnswerHeaders(headers: Record<string, unknown>, what: string) {
+    expect(headers['x-content-type-options'], what).toBe('nosniff');
+    expect(headers['referrer-policy'], what).toBe('no-referrer');
+  }
+
+  async function expectPagePolicy(url: string, status: number) {
+    const res = await h.app.inject({ url });
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expectEveryAnswerHeaders(res.headers, url);
+    const csp = String(res.headers['content-security-policy'] ?? '');
+    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+    expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(directives.get('default-src')).toEqual(["'none'"]);
+    expect(directives.get('script-src')).toEqual(["'self'"]);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    // Inline scripts are none; the inline style is allowed by its exact hash.
+    expect(res.body).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    expect(res.body).not.toMatch(/\son[a-z]+=/i);
+    const style = /<style>([\s\S]*?)<\/style>/.exec(res.body)?.[1];
+    expect(style).toBeDefined();
+    expect(directives.get('style-src')).toEqual([`'sha256-${createHash('sha256').update(style!).digest('base64')}'`]);
+    return res.body;
+  }
+
+  it('the profile page and the not-found page: CSP with frame-ancestors none and no inline script', async () => {
+    const html = await expectPagePolicy(`/profile/${character.username}`, 200);
+    await expectPagePolicy('/profile/nobody.nothing', 404);
+    // Its images and clip come from PUBLIC_URL, which the policy allows.
+    // (signed anew on every GET: the path is stable, exp and sig are not)
+    expect(html).toContain(`src="${character.profile_picture_url.split('?')[0]}?exp=`);
+    const csp = String((await h.app.inject({ url: `/profile/${character.username}` })).headers['content-security-policy']);
+    expect(csp).toContain("img-src 'self' http://sc.test");
+    expect(csp).toContain("media-src 'self' http://sc.test");
+  });
+
+  it('the copy button is a served script file, cached for good under a name that changes with it', async () => {
+    const html = (await h.app.inject({ url: `/profile/${character.username}` })).body;
+    const src = /<script src="([^"]+)" defer><\/script>/.exec(html)?.[1];
+    expect(src).toMatch(/^\/assets\/profile-[0-9a-f]{16}\.js$/);
+    const res = await h.app.inject({ url: src! });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expectEveryAnswerHeaders(res.headers, 'script');
+    expect(res.body).toContain("getElementById('copy')");
+    expect(src).toContain(createHash('sha256').update(res.body).digest('hex').slice(0, 16));
+  });
+});
