@@ -57,3 +57,12 @@ describe('docs/ARCHITECTURE.md', () => {
     expect(paths.filter((p) => !existsSync(join(ROOT, p.replace(/\/$/, ''))))).toEqual([]);
   });
 });
+
+describe('docs/security.md', () => {
+  it('names only test files and folders that exist', () => {
+    const doc = readFileSync(join(ROOT, 'docs/security.md'), 'utf8');
+    const paths = [...doc.matchAll(/`((?:test|src)\/[\w./-]*)`/g)].map((m) => m[1]);
+    expect(paths.length).toBeGreaterThan(20);
+    expect(paths.filter((p) => !existsSync(join(ROOT, p.replace(/\/$/, ''))))).toEqual([]);
+  });
+});
