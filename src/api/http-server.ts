@@ -52,9 +52,10 @@ export function ignoreUnknownExpectations(app: FastifyInstance): void {
 
 /** 414 for a URL past MAX_URL_LENGTH, before anything reads it. */
 export function installUrlLengthLimit(app: FastifyInstance): void {
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', (req, _reply, done) => {
     if (req.raw.url && req.raw.url.length > MAX_URL_LENGTH) {
-      throw new AppError('url_too_long', `the URL is longer than ${MAX_URL_LENGTH} characters`);
+      return done(new AppError('url_too_long', `the URL is longer than ${MAX_URL_LENGTH} characters`));
     }
+    done();
   });
 }

@@ -26,7 +26,8 @@ export function installJsonBodyParser(app: FastifyInstance): void {
 
   // A request without a body, on a route that takes one, reads as `{}`: each field then answers
   // with its own error (missing `prompt`), not with one about the body.
-  app.addHook('preValidation', async (req) => {
+  app.addHook('preValidation', (req, _reply, done) => {
     if (req.body === undefined && req.routeOptions.schema?.body !== undefined) req.body = {};
+    done();
   });
 }

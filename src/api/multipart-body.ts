@@ -42,9 +42,9 @@ export function removeUploadsAfterEachRequest(app: FastifyInstance): void {
     req.uploads = undefined;
     await uploads?.cleanup();
   };
-  app.addHook('onSend', async (req, _reply, payload) => {
-    await remove(req);
-    return payload;
+  app.addHook('onSend', (req, _reply, payload, done) => {
+    if (req.uploads === undefined) return done(null, payload);
+    remove(req).then(() => done(null, payload), (err: Error) => done(err));
   });
   app.addHook('onRequestAbort', remove);
 }

@@ -8,7 +8,9 @@ export const SECURITY_HEADERS: Record<string, string> = {
 
 /** Registered on the root instance before any route, so every route and the 404 handler get them. */
 export function installSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onRequest', async (_req, reply) => {
+  // Callback hooks on every request: no promise per request on the read paths.
+  app.addHook('onRequest', (_req, reply, done) => {
     reply.headers(SECURITY_HEADERS);
+    done();
   });
 }
