@@ -13,7 +13,7 @@ import { createSourceFetcher } from './fetch/source-fetcher.js';
 import { createInProcessQueue } from './jobs/inprocess/inprocess-queue.js';
 import type { JobHandlers } from './jobs/ports.js';
 import { createKeyService } from './keys/key-service.js';
-import { prepareReferenceImage } from './media/reference-image.js';
+import { checkImageHead, IMAGE_HEAD_BYTES, prepareReferenceImage } from './media/reference-image.js';
 import { createMediaToolkit } from './media/toolkit.js';
 import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
 import { withSmallBlobCache } from './blobs/small-blob-cache.js';
@@ -46,13 +46,14 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
   });
   const events = new CharacterEvents();
   const workDir = join(dataDir, 'tmp');
-  const fetcher = createSourceFetcher({
+  const fetchLimits = {
     maxBytes: config.maxSourceBytes,
     timeoutMs: config.downloadTimeoutMs,
     allowPrivate: config.allowPrivateUrls,
     maxRedirects: 5,
     rangeReadMinBytes: config.rangeReadMinBytes,
-  });
+  };
+  const fetcher = createSourceFetcher(fetchLimits);
   const media = createMediaToolkit({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath });
   const signUrl = createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl, ttlSeconds: config.signedUrlTtlSeconds });
 
@@ -68,9 +69,11 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
     [createLocalEngine({ binaries: { ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath } })],
     modelMapFromSetting(config.engineModels ?? undefined),
   );
+  // input_reference images: the same address rules, their own (small) size cap.
+  const referenceFetcher = createSourceFetcher({ ...fetchLimits, maxBytes: config.maxReferenceImageBytes });
   const videos = createVideoService({
     store, blobs, queue, engines, workDir, maxQueuedJobs: config.maxQueuedJobs,
-    prepareReferenceImage: (ref, scratchPath) => prepareReferenceImage(ref, scratchPath, (u, d) => fetcher.fetchToFile(u, d), config.maxUploadBytes),
+    prepareReferenceImage: (ref, paths) => prepareReferenceImage(ref, paths, (u, d) => referenceFetcher.fetchToFile(u, d), config.maxReferenceImageBytes),
   });
   const webhookQueue = jobQueueDeliveryQueue(queue);
   const webhooks = createWebhookNotifier({ url: config.webhookUrl, secret: config.webhookSecret, queue: webhookQueue, log });
@@ -120,6 +123,7 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } =
       videos: rt.videos,
       tmpDir: rt.workDir,
       maxUploadBytes: c.maxUploadBytes,
+      inputReferenceUpload: { maxBytes: c.maxReferenceImageBytes, headBytes: IMAGE_HEAD_BYTES, checkHead: checkImageHead },
       pollAfterMs: c.videoPollAfterMs,
     },
   });
