@@ -9,6 +9,7 @@ import type { Config } from './config/config.js';
 import { loadSigningSecret } from './config/signing-secret.js';
 import { createLocalEngine } from './engines/local/index.js';
 import { createEngineRegistry, modelMapFromSetting } from './engines/registry.js';
+import type { NetworkOverrides } from './fetch/download-options.js';
 import { createSourceFetcher } from './fetch/source-fetcher.js';
 import { createInProcessQueue } from './jobs/inprocess/inprocess-queue.js';
 import type { JobHandlers } from './jobs/ports.js';
@@ -29,7 +30,11 @@ import { createWebhookDeliveryHandler, createWebhookNotifier, jobQueueDeliveryQu
  * The composition root: the only place that picks concrete adapters. serve, the CLI and the
  * tests all build the same runtime from a Config.
  */
-export async function createRuntime(config: Config, opts: { logger?: pino.Logger; queueExclusive?: boolean } = {}) {
+export async function createRuntime(
+  config: Config,
+  // `network`: the fetch seam of tests (a name resolving to loopback, an address deemed public); production passes none.
+  opts: { logger?: pino.Logger; queueExclusive?: boolean; network?: NetworkOverrides } = {},
+) {
   const log = opts.logger ?? pino({ level: config.logLevel });
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
@@ -53,7 +58,7 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
     maxRedirects: 5,
     rangeReadMinBytes: config.rangeReadMinBytes,
   };
-  const fetcher = createSourceFetcher(fetchLimits);
+  const fetcher = createSourceFetcher(fetchLimits, opts.network);
   const media = createMediaToolkit({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath });
   const signUrl = createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl, ttlSeconds: config.signedUrlTtlSeconds });
 
@@ -70,7 +75,7 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
     modelMapFromSetting(config.engineModels ?? undefined),
   );
   // input_reference images: the same address rules, their own (small) size cap.
-  const referenceFetcher = createSourceFetcher({ ...fetchLimits, maxBytes: config.maxReferenceImageBytes });
+  const referenceFetcher = createSourceFetcher({ ...fetchLimits, maxBytes: config.maxReferenceImageBytes }, opts.network);
   const videos = createVideoService({
     store, blobs, queue, engines, workDir, maxQueuedJobs: config.maxQueuedJobs,
     prepareReferenceImage: (ref, paths) => prepareReferenceImage(ref, paths, (u, d) => referenceFetcher.fetchToFile(u, d), config.maxReferenceImageBytes),
