@@ -12,8 +12,9 @@ import type { Harness } from '../../support/harness.js';
 /**
  * The real runtime, kept offline for property tests: ALLOW_PRIVATE_URLS=false, and a network seam
  * under which every name resolves to 127.0.0.1 and every address is forbidden, so a URL that
- * passes the request checks is refused before any DNS query or socket. The queue never runs
- * (nothing is fetched or rendered in the background) and a synchronous create answers 202 at once.
+ * passes the request checks is refused before any DNS query or socket. The queue does not run
+ * unless asked (nothing is fetched or rendered in the background), and a synchronous create then
+ * answers 202 at once.
  */
 export const OFFLINE_NETWORK: NetworkOverrides = {
   resolveHost: async () => [{ address: '127.0.0.1', family: 4 }],
@@ -37,7 +38,14 @@ export interface WriteCounts {
   tmp: number;
 }
 
-export async function startOfflineHarness(env: Record<string, string> = {}): Promise<OfflineHarness> {
+export interface OfflineOptions {
+  /** Replaces OFFLINE_NETWORK (the SSRF canary makes names resolve to its loopback servers). */
+  network?: NetworkOverrides;
+  /** Run the queue, so a create's download happens (and is refused) in its job. */
+  runQueue?: boolean;
+}
+
+export async function startOfflineHarness(env: Record<string, string> = {}, opts: OfflineOptions = {}): Promise<OfflineHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sc-attack-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -49,9 +57,10 @@ export async function startOfflineHarness(env: Record<string, string> = {}): Pro
     MAX_QUEUED_JOBS: '1000000',
     ...env,
   });
-  const rt = await createRuntime(config, { logger: pino({ level: 'silent' }), network: OFFLINE_NETWORK });
+  const rt = await createRuntime(config, { logger: pino({ level: 'silent' }), network: opts.network ?? OFFLINE_NETWORK });
   const app = await createHttpApp(rt, { logger: false });
   await app.ready();
+  if (opts.runQueue) await rt.queue.start(rt.handlers);
   const db = new Database(join(dataDir, 'sora-characters.db'), { readonly: true, fileMustExist: true });
   const counts = db.prepare(
     'select (select count(*) from characters) as characters, (select count(*) from video_tasks) as tasks, ' +
