@@ -41,42 +41,52 @@ describe('a burst of concurrent creates', () => {
   });
 
   async function create(i: number) {
-    const res = await within(PER_REQUEST_MS, `create ${i}`, fetch(`${base}/sora/v1/characters`, {
-      method: 'POST',
-      headers: { ...h.alice, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: files.url('v.mp4'), timestamps: '0,1' }),
-    }));
+    const res = await within(
+      PER_REQUEST_MS,
+      `create ${i}`,
+      fetch(`${base}/sora/v1/characters`, {
+        method: 'POST',
+        headers: { ...h.alice, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: files.url('v.mp4'), timestamps: '0,1' }),
+      }),
+    );
     const body = (await res.json()) as { status?: string; error?: { code: string } };
     return { status: res.status, body, retryAfter: res.headers.get('retry-after') };
   }
 
-  it(`${CREATES} at once, ${ROUNDS} round(s): 200 or 429 with Retry-After, admission bounded, RSS bounded`, async () => {
-    const peaks: number[] = [];
-    const before = process.memoryUsage().rss;
-    for (let round = 0; round < ROUNDS; round++) {
-      const rss = sampleRss(20);
-      const answers = await Promise.all(Array.from({ length: CREATES }, (_, i) => create(i)));
-      peaks.push(rss.stop());
-      const count = (pred: (a: (typeof answers)[number]) => boolean) => answers.filter(pred).length;
-      const ready = count((a) => a.status === 200);
-      const queueFull = count((a) => a.status === 429 && a.body.error?.code === 'queue_full');
-      const limited = count((a) => a.status === 429 && a.body.error?.code === 'rate_limit_exceeded');
-      console.info(`burst round ${round + 1}: ${ready} ready, ${queueFull} queue_full, ${limited} rate_limit_exceeded; RSS ${mib(before)} MB before, peak ${mib(peaks[round]!)} MB`);
-      for (const a of answers) {
-        expect([200, 429], JSON.stringify(a.body)).toContain(a.status);
-        if (a.status === 200) expect(a.body.status).toBe('ready');
-        if (a.status === 429) {
-          expect(['queue_full', 'rate_limit_exceeded']).toContain(a.body.error?.code);
-          expect(Number(a.retryAfter), `Retry-After of ${a.body.error?.code}`).toBeGreaterThan(0);
+  it(
+    `${CREATES} at once, ${ROUNDS} round(s): 200 or 429 with Retry-After, admission bounded, RSS bounded`,
+    async () => {
+      const peaks: number[] = [];
+      const before = process.memoryUsage().rss;
+      for (let round = 0; round < ROUNDS; round++) {
+        const rss = sampleRss(20);
+        const answers = await Promise.all(Array.from({ length: CREATES }, (_, i) => create(i)));
+        peaks.push(rss.stop());
+        const count = (pred: (a: (typeof answers)[number]) => boolean) => answers.filter(pred).length;
+        const ready = count((a) => a.status === 200);
+        const queueFull = count((a) => a.status === 429 && a.body.error?.code === 'queue_full');
+        const limited = count((a) => a.status === 429 && a.body.error?.code === 'rate_limit_exceeded');
+        console.info(
+          `burst round ${round + 1}: ${ready} ready, ${queueFull} queue_full, ${limited} rate_limit_exceeded; RSS ${mib(before)} MB before, peak ${mib(peaks[round]!)} MB`,
+        );
+        for (const a of answers) {
+          expect([200, 429], JSON.stringify(a.body)).toContain(a.status);
+          if (a.status === 200) expect(a.body.status).toBe('ready');
+          if (a.status === 429) {
+            expect(['queue_full', 'rate_limit_exceeded']).toContain(a.body.error?.code);
+            expect(Number(a.retryAfter), `Retry-After of ${a.body.error?.code}`).toBeGreaterThan(0);
+          }
         }
+        expect(ready + queueFull + limited).toBe(CREATES);
+        // What may be in flight at once: the queue's room plus a job per worker.
+        expect(ready).toBeLessThanOrEqual(MAX_QUEUED_JOBS + WORKERS);
+        expect(ready).toBeGreaterThan(0);
       }
-      expect(ready + queueFull + limited).toBe(CREATES);
-      // What may be in flight at once: the queue's room plus a job per worker.
-      expect(ready).toBeLessThanOrEqual(MAX_QUEUED_JOBS + WORKERS);
-      expect(ready).toBeGreaterThan(0);
-    }
-    expect(Math.max(...peaks)).toBeLessThan(RSS_PEAK_BOUND);
-    if (ROUNDS > 1) expect(Math.max(...peaks.slice(1)) - peaks[0]!, `RSS peaks by round: ${peaks.map(mib).join(', ')} MB`).toBeLessThan(RSS_CLIMB_BOUND);
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
-  }, ROUNDS * PER_REQUEST_MS + 60_000);
+      expect(Math.max(...peaks)).toBeLessThan(RSS_PEAK_BOUND);
+      if (ROUNDS > 1) expect(Math.max(...peaks.slice(1)) - peaks[0]!, `RSS peaks by round: ${peaks.map(mib).join(', ')} MB`).toBeLessThan(RSS_CLIMB_BOUND);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    },
+    ROUNDS * PER_REQUEST_MS + 60_000,
+  );
 });

@@ -19,18 +19,61 @@ const run = (numRuns: number) => ({ numRuns, seed: ATTACK_SEED, interruptAfterTi
 
 /** A path segment as a client could put it on the wire: visible ASCII, percent escapes good and bad, encoded Unicode. */
 const segment = fc.oneof(
-  fc.string({ unit: fc.constantFrom(...'abcXYZ019._~-!$&\'()*+,;=:@/'.split('')), maxLength: 40 }),
+  fc.string({ unit: fc.constantFrom(..."abcXYZ019._~-!$&'()*+,;=:@/".split('')), maxLength: 40 }),
   // (through UTF-8 and back: a lone surrogate becomes U+FFFD, which encodeURIComponent takes)
   nastyString(40).map((t) => encodeURIComponent(Buffer.from(t).toString())),
-  fc.constantFrom('..', '%2e%2e', '..%2f..%2fetc%2fpasswd', '%00', '%', '%Z1', '%%', '%c0%ae', '%ff', '%e2%80%ae', '.%2e/%2e.', 'ch_' + 'a'.repeat(32), 'alice.ada', '@alice.ada', '__proto__', 'constructor'),
+  fc.constantFrom(
+    '..',
+    '%2e%2e',
+    '..%2f..%2fetc%2fpasswd',
+    '%00',
+    '%',
+    '%Z1',
+    '%%',
+    '%c0%ae',
+    '%ff',
+    '%e2%80%ae',
+    '.%2e/%2e.',
+    'ch_' + 'a'.repeat(32),
+    'alice.ada',
+    '@alice.ada',
+    '__proto__',
+    'constructor',
+  ),
   fc.integer({ min: 100, max: 20_000 }).map((n) => 'x'.repeat(n)),
 );
-const query = fc.oneof(fc.constant(''), fc.tuple(segment, segment).map(([a, b]) => `?exp=${a}&sig=${b}`), segment.map((s) => `?${s}`), fc.constantFrom('?exp=1&exp=2&sig=a&sig=b', '?exp=99999999999999999999&sig=' + 'A'.repeat(43), '?variant=thumbnail', '?variant=__proto__', '?limit=-1&after=x', '?limit=1e3'));
+const query = fc.oneof(
+  fc.constant(''),
+  fc.tuple(segment, segment).map(([a, b]) => `?exp=${a}&sig=${b}`),
+  segment.map((s) => `?${s}`),
+  fc.constantFrom(
+    '?exp=1&exp=2&sig=a&sig=b',
+    '?exp=99999999999999999999&sig=' + 'A'.repeat(43),
+    '?variant=thumbnail',
+    '?variant=__proto__',
+    '?limit=-1&after=x',
+    '?limit=1e3',
+  ),
+);
 
 /** Header values a client may send (HTTP allows visible ASCII, space, tab and obs-text). */
-const headerText = fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.constantFrom(0x09, 0xa0, 0xff)).map((c) => String.fromCharCode(c)), maxLength: 80 });
+const headerText = fc.string({
+  unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.constantFrom(0x09, 0xa0, 0xff)).map((c) => String.fromCharCode(c)),
+  maxLength: 80,
+});
 const authorization = fc.oneof(
-  fc.constantFrom('Bearer sk-alice-test-key', 'bearer sk-alice-test-key', 'BEARER   sk-alice-test-key  ', 'Bearer sk-bob-test-key', 'Bearer', 'Bearer ', 'Basic c2stYWxpY2U=', 'sk-alice-test-key', 'Bearer sk-alice-test-key extra', 'Bearer sk-alice-test-keyX'),
+  fc.constantFrom(
+    'Bearer sk-alice-test-key',
+    'bearer sk-alice-test-key',
+    'BEARER   sk-alice-test-key  ',
+    'Bearer sk-bob-test-key',
+    'Bearer',
+    'Bearer ',
+    'Basic c2stYWxpY2U=',
+    'sk-alice-test-key',
+    'Bearer sk-alice-test-key extra',
+    'Bearer sk-alice-test-keyX',
+  ),
   headerText.map((t) => `Bearer ${t}`),
   headerText,
   fc.integer({ min: 1_000, max: 8_000 }).map((n) => `Bearer ${'k'.repeat(n)}`),
@@ -39,8 +82,31 @@ const optional = (a: fc.Arbitrary<string>) => fc.option(a, { nil: undefined });
 const headers = fc.record({
   authorization: optional(authorization),
   'idempotency-key': optional(fc.oneof(headerText, fc.constantFrom('', ' ', 'k'.repeat(256), 'same-key'))),
-  prefer: optional(fc.oneof(headerText, fc.constantFrom('respond-async', 'RESPOND-ASYNC', 'respond-async, wait=5', 'wait=1;respond-async', 'respond-asyncx', 'handling=strict'))),
-  range: optional(fc.oneof(headerText, fc.constantFrom('bytes=0-', 'bytes=-0', 'bytes=-1', 'bytes=0-0', 'bytes=5-1', 'bytes=0-1,2-3', 'bytes=99999999999999999999-', 'bytes= 0-1', 'bytes=0--1', 'items=0-1', 'bytes=-99999999999999999999', 'bytes=1e3-'))),
+  prefer: optional(
+    fc.oneof(
+      headerText,
+      fc.constantFrom('respond-async', 'RESPOND-ASYNC', 'respond-async, wait=5', 'wait=1;respond-async', 'respond-asyncx', 'handling=strict'),
+    ),
+  ),
+  range: optional(
+    fc.oneof(
+      headerText,
+      fc.constantFrom(
+        'bytes=0-',
+        'bytes=-0',
+        'bytes=-1',
+        'bytes=0-0',
+        'bytes=5-1',
+        'bytes=0-1,2-3',
+        'bytes=99999999999999999999-',
+        'bytes= 0-1',
+        'bytes=0--1',
+        'items=0-1',
+        'bytes=-99999999999999999999',
+        'bytes=1e3-',
+      ),
+    ),
+  ),
 });
 const clean = (h: Record<string, string | undefined>) => Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)) as Record<string, string>;
 
@@ -82,52 +148,74 @@ describe('fuzz: request paths and headers', () => {
     before = await expectNothingWritten(h, before, res, what);
   }
 
-  it('/sora/v1/characters/<x> and /v1/videos/<x> with any path and any headers', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('GET', 'PATCH', 'DELETE'),
-        fc.constantFrom('/sora/v1/characters/', '/v1/videos/', '/v1/videos/characters/', '/v1/videos/x/content', '/v1/videos/'),
-        segment, query, headers,
-        async (method, prefix, seg, q, hdrs) => {
-          const url = prefix.endsWith('/content') ? `/v1/videos/${seg}/content${q}` : `${prefix}${seg}${q}`;
-          // Alice's key unless the run picked an authorization of its own: most runs reach the route.
-          await send(method, url, { ...h.alice, ...clean(hdrs) }, true, method === 'PATCH' ? JSON.stringify({ display_name: 'x' }) : undefined);
-        },
-      ),
-      run(sized(150, 6000)),
-    );
-    await expectAlive(h);
-  }, TEST_TIMEOUT_MS);
+  it(
+    '/sora/v1/characters/<x> and /v1/videos/<x> with any path and any headers',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('GET', 'PATCH', 'DELETE'),
+          fc.constantFrom('/sora/v1/characters/', '/v1/videos/', '/v1/videos/characters/', '/v1/videos/x/content', '/v1/videos/'),
+          segment,
+          query,
+          headers,
+          async (method, prefix, seg, q, hdrs) => {
+            const url = prefix.endsWith('/content') ? `/v1/videos/${seg}/content${q}` : `${prefix}${seg}${q}`;
+            // Alice's key unless the run picked an authorization of its own: most runs reach the route.
+            await send(method, url, { ...h.alice, ...clean(hdrs) }, true, method === 'PATCH' ? JSON.stringify({ display_name: 'x' }) : undefined);
+          },
+        ),
+        run(sized(150, 6000)),
+      );
+      await expectAlive(h);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('/files/<x>?exp=&sig= with any path, query and Range, and the real signed file with any Range', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.boolean(), segment, query, headers, async (real, seg, q, hdrs) => {
-        await send('GET', real ? signedFile : `/files/${seg}${q}`, clean(hdrs), true);
-      }),
-      run(sized(150, 6000)),
-    );
-    await expectAlive(h);
-  }, TEST_TIMEOUT_MS);
+  it(
+    '/files/<x>?exp=&sig= with any path, query and Range, and the real signed file with any Range',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.boolean(), segment, query, headers, async (real, seg, q, hdrs) => {
+          await send('GET', real ? signedFile : `/files/${seg}${q}`, clean(hdrs), true);
+        }),
+        run(sized(150, 6000)),
+      );
+      await expectAlive(h);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('/profile/<x> with any path: a page or a 404 page, never a 5xx', async () => {
-    await fc.assert(
-      fc.asyncProperty(segment, query, async (seg, q) => {
-        await send('GET', `/profile/${seg}${q}`, {}, false);
-      }),
-      run(sized(80, 3000)),
-    );
-    await expectAlive(h);
-  }, TEST_TIMEOUT_MS);
+  it(
+    '/profile/<x> with any path: a page or a 404 page, never a 5xx',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(segment, query, async (seg, q) => {
+          await send('GET', `/profile/${seg}${q}`, {}, false);
+        }),
+        run(sized(80, 3000)),
+      );
+      await expectAlive(h);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('POST /sora/v1/characters with any authorization, idempotency-key and prefer', async () => {
-    await fc.assert(
-      fc.asyncProperty(headers, fc.constantFrom('{"url":"https://videos.invalid/a.mp4","timestamps":"1,3"}', '{"timestamps":"1,3"}', '{}'), async (hdrs, body) => {
-        await send('POST', '/sora/v1/characters', clean(hdrs), true, body);
-      }),
-      run(sized(80, 3000)),
-    );
-    const unauthorized = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: { authorization: 'Bearer nope' }, payload: {} });
-    expect(unauthorized.statusCode).toBe(401);
-    await expectAlive(h);
-  }, TEST_TIMEOUT_MS);
+  it(
+    'POST /sora/v1/characters with any authorization, idempotency-key and prefer',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          headers,
+          fc.constantFrom('{"url":"https://videos.invalid/a.mp4","timestamps":"1,3"}', '{"timestamps":"1,3"}', '{}'),
+          async (hdrs, body) => {
+            await send('POST', '/sora/v1/characters', clean(hdrs), true, body);
+          },
+        ),
+        run(sized(80, 3000)),
+      );
+      const unauthorized = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: { authorization: 'Bearer nope' }, payload: {} });
+      expect(unauthorized.statusCode).toBe(401);
+      await expectAlive(h);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

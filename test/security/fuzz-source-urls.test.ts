@@ -44,7 +44,11 @@ function expectSafe(input: string, url: URL): void {
 describe('fuzz: source URLs with ALLOW_PRIVATE_URLS=false', () => {
   it('arbitrary strings and URL-ish strings: a safe URL or an AppError, never another exception', () => {
     const urlish = fc
-      .tuple(fc.constantFrom('http://', 'https://', 'HTTP://', 'http:', 'http:/', 'http:\\\\', '//', 'ftp://', 'data:', ''), fc.string({ maxLength: 30 }), fc.constantFrom('', '/', ':80/', ':0/', ':99999/', '@x/', '#', '?'))
+      .tuple(
+        fc.constantFrom('http://', 'https://', 'HTTP://', 'http:', 'http:/', 'http:\\\\', '//', 'ftp://', 'data:', ''),
+        fc.string({ maxLength: 30 }),
+        fc.constantFrom('', '/', ':80/', ':0/', ':99999/', '@x/', '#', '?'),
+      )
       .map((p) => p.join(''));
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 60 }), urlish, sourceUrlValue), (input) => {

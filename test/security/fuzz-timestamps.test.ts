@@ -55,17 +55,32 @@ const nearMiss = fc.oneof(
 
 describe('fuzz: the timestamps grammar', () => {
   it('any JSON value or JS value: a window within the rules, or invalid_timestamps', () => {
-    fc.assert(fc.property(fc.oneof(fc.anything(), fc.jsonValue()), (v) => expectRulesKept(v)), params);
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.jsonValue()), (v) => expectRulesKept(v)),
+      params,
+    );
   });
 
   it('strings: arbitrary, decimal pairs with any spacing, and near misses', () => {
     const pair = fc.tuple(space, decimalText, space, space, decimalText, space).map((p) => `${p[0]}${p[1]}${p[2]},${p[3]}${p[4]}${p[5]}`);
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), pair, nearMiss), (s) => expectRulesKept(s)), params);
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), pair, nearMiss), (s) => expectRulesKept(s)),
+      params,
+    );
   });
 
   it('arrays of numbers and strings of every kind (NaN, -0, infinities, huge, tiny)', () => {
-    const item = fc.oneof(fc.double(), fc.integer(), decimalText, fc.string({ maxLength: 8 }), fc.constantFrom(null, true, [], {}, -0, Number.MAX_VALUE, Number.MIN_VALUE));
-    fc.assert(fc.property(fc.array(item, { maxLength: 4 }), (a) => expectRulesKept(a)), params);
+    const item = fc.oneof(
+      fc.double(),
+      fc.integer(),
+      decimalText,
+      fc.string({ maxLength: 8 }),
+      fc.constantFrom(null, true, [], {}, -0, Number.MAX_VALUE, Number.MIN_VALUE),
+    );
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 4 }), (a) => expectRulesKept(a)),
+      params,
+    );
   });
 
   it('near misses are refused: an exponent, a sign, hex, a third number or a stray separator', () => {

@@ -38,20 +38,28 @@ describe('mutated media through the real pipeline', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it(`${COUNT} mutants: each a 4xx or a ready character within ${PER_FILE_MS / 1000} s, and the service still answers`, async () => {
-    const rnd = seededRandom(ATTACK_SEED + 1);
-    const failures: string[] = [];
-    for (const m of mutants) {
-      const timestamps = ['0,1', '0.5,2', '1,3'][Math.floor(rnd() * 3)]!;
-      const what = `${m.name} (${m.how}), timestamps ${timestamps}`;
-      const started = Date.now();
-      const res = await within(PER_FILE_MS + 10_000, what, h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: files.url(m.name), timestamps } }));
-      tally.add(res);
-      const body = res.json();
-      const ok = (res.statusCode === 200 && body.status === 'ready') || (res.statusCode >= 400 && res.statusCode < 500 && body.error?.code);
-      if (!ok) failures.push(`${what}: ${res.statusCode} after ${Date.now() - started} ms ${res.body.slice(0, 300)}`);
-    }
-    expect(failures, failures.join('\n')).toEqual([]);
-    expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-  }, COUNT * (PER_FILE_MS + 10_000));
+  it(
+    `${COUNT} mutants: each a 4xx or a ready character within ${PER_FILE_MS / 1000} s, and the service still answers`,
+    async () => {
+      const rnd = seededRandom(ATTACK_SEED + 1);
+      const failures: string[] = [];
+      for (const m of mutants) {
+        const timestamps = ['0,1', '0.5,2', '1,3'][Math.floor(rnd() * 3)]!;
+        const what = `${m.name} (${m.how}), timestamps ${timestamps}`;
+        const started = Date.now();
+        const res = await within(
+          PER_FILE_MS + 10_000,
+          what,
+          h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: files.url(m.name), timestamps } }),
+        );
+        tally.add(res);
+        const body = res.json();
+        const ok = (res.statusCode === 200 && body.status === 'ready') || (res.statusCode >= 400 && res.statusCode < 500 && body.error?.code);
+        if (!ok) failures.push(`${what}: ${res.statusCode} after ${Date.now() - started} ms ${res.body.slice(0, 300)}`);
+      }
+      expect(failures, failures.join('\n')).toEqual([]);
+      expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    },
+    COUNT * (PER_FILE_MS + 10_000),
+  );
 });

@@ -25,7 +25,10 @@ const DNS: Record<string, Array<{ address: string; family: 4 | 6 }>> = {
   'evil.test': [{ address: '127.0.0.1', family: 4 }],
   'evil6.test': [{ address: '::1', family: 6 }],
   'mapped.test': [{ address: '::ffff:127.0.0.1', family: 6 }],
-  'mixed.test': [{ address: PUBLIC_LOOKALIKE, family: 4 }, { address: '127.0.0.1', family: 4 }],
+  'mixed.test': [
+    { address: PUBLIC_LOOKALIKE, family: 4 },
+    { address: '127.0.0.1', family: 4 },
+  ],
 };
 /** As DNS reads a name: case-blind, a trailing dot (the root) changes nothing. */
 const dnsName = (name: string) => name.toLowerCase().replace(/\.+$/, '');
@@ -54,7 +57,10 @@ describe('SSRF canary: no notation of a loopback address reaches it', () => {
     });
     await new Promise<void>((r) => redirector.listen(0, PUBLIC_LOOKALIKE, r));
     redirectorPort = (redirector.address() as AddressInfo).port;
-    h = await startOfflineHarness({ SYNC_WAIT_MS: '20000', DOWNLOAD_TIMEOUT_MS: '5000' }, { network: { resolveHost, isForbiddenAddress: pretendPublic }, runQueue: true });
+    h = await startOfflineHarness(
+      { SYNC_WAIT_MS: '20000', DOWNLOAD_TIMEOUT_MS: '5000' },
+      { network: { resolveHost, isForbiddenAddress: pretendPublic }, runQueue: true },
+    );
   });
   afterAll(async () => {
     await h?.close();
@@ -67,11 +73,29 @@ describe('SSRF canary: no notation of a loopback address reaches it', () => {
   const canaryUrls = () => {
     const p = canary.port;
     const literal = [
-      `http://127.0.0.1:${p}/v.mp4`, `http://2130706433:${p}/`, `http://0x7f.1:${p}/`, `http://0x7f000001:${p}/`, `http://017700000001:${p}/`,
-      `http://0177.0.0.1:${p}/`, `http://127.1:${p}/`, `http://127.0.1:${p}/`, `http://127.0.0.1.:${p}/`, `http://%31%32%37.0.0.1:${p}/`,
-      `http://[::1]:${p}/`, `http://[0:0:0:0:0:0:0:1]:${p}/`, `http://[::ffff:127.0.0.1]:${p}/`, `http://[::ffff:7f00:1]:${p}/`, `http://[::127.0.0.1]:${p}/`,
-      `http://localhost:${p}/`, `http://LOCALHOST.:${p}/`, `http://a.localhost:${p}/`, `http://0.0.0.0:${p}/`, `http://0:${p}/`, `http://[::]:${p}/`,
-      `https://127.0.0.1:${p}/`, `HTTP://127.0.0.1:${p}/`,
+      `http://127.0.0.1:${p}/v.mp4`,
+      `http://2130706433:${p}/`,
+      `http://0x7f.1:${p}/`,
+      `http://0x7f000001:${p}/`,
+      `http://017700000001:${p}/`,
+      `http://0177.0.0.1:${p}/`,
+      `http://127.1:${p}/`,
+      `http://127.0.1:${p}/`,
+      `http://127.0.0.1.:${p}/`,
+      `http://%31%32%37.0.0.1:${p}/`,
+      `http://[::1]:${p}/`,
+      `http://[0:0:0:0:0:0:0:1]:${p}/`,
+      `http://[::ffff:127.0.0.1]:${p}/`,
+      `http://[::ffff:7f00:1]:${p}/`,
+      `http://[::127.0.0.1]:${p}/`,
+      `http://localhost:${p}/`,
+      `http://LOCALHOST.:${p}/`,
+      `http://a.localhost:${p}/`,
+      `http://0.0.0.0:${p}/`,
+      `http://0:${p}/`,
+      `http://[::]:${p}/`,
+      `https://127.0.0.1:${p}/`,
+      `HTTP://127.0.0.1:${p}/`,
     ];
     const named = [`http://evil.test:${p}/v.mp4`, `http://EVIL.TEST.:${p}/`, `http://evil6.test:${p}/`, `http://mapped.test:${p}/`, `http://mixed.test:${p}/`];
     const redirected = [...literal.slice(0, 12), ...named].map((to) => `http://public.test:${redirectorPort}/r?to=${encodeURIComponent(to)}`);
@@ -101,35 +125,57 @@ describe('SSRF canary: no notation of a loopback address reaches it', () => {
     for (const url of canaryUrls()) {
       const res = await h.app.inject({ method: 'POST', url: '/v1/videos', headers: h.alice, payload: { prompt: 'p', input_reference: { image_url: url } } });
       const err = res.json().error;
-      if (res.statusCode !== 403 || err?.code !== 'url_not_allowed' || err?.param !== 'input_reference') wrong.push(`${url}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+      if (res.statusCode !== 403 || err?.code !== 'url_not_allowed' || err?.param !== 'input_reference')
+        wrong.push(`${url}: ${res.statusCode} ${res.body.slice(0, 200)}`);
     }
     expect(wrong, wrong.join('\n')).toEqual([]);
     expect(canary.connections).toEqual([]);
     expect(await h.writes()).toMatchObject({ tasks: 0, blobs: 0, tmp: 0 });
   });
 
-  it('any mix of DNS answers with a loopback address among them is refused, in any host spelling', async () => {
-    const loopbackAnswers = fc.constantFrom<{ address: string; family: 4 | 6 }>(
-      { address: '127.0.0.1', family: 4 }, { address: '::ffff:127.0.0.1', family: 6 }, ...(canary.ipv6 ? [{ address: '::1', family: 6 as const }] : []),
-    );
-    const answers = fc.tuple(fc.array(fc.constant({ address: PUBLIC_LOOKALIKE, family: 4 as const }), { maxLength: 2 }), fc.array(loopbackAnswers, { minLength: 1, maxLength: 3 }), fc.boolean())
-      .map(([pub, loop, first]) => (first ? [...loop, ...pub] : [...pub, ...loop]));
-    const name = fc.constantFrom('rebind.test', 'REBIND.test', 'rebind.test.', 'x.rebind.test');
-    await fc.assert(
-      fc.asyncProperty(name, answers, async (host, found) => {
-        DNS[dnsName(host)] = found;
-        const res = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: `http://${host}:${canary.port}/v.mp4`, timestamps: '0,1' } });
-        expect(res.statusCode, `${host} -> ${JSON.stringify(found)}: ${res.body}`).toBe(403);
-        expect(res.json().error.code).toBe('url_not_allowed');
-      }),
-      { numRuns: sized(20, 500), seed: ATTACK_SEED },
-    );
-    expect(canary.connections).toEqual([]);
-  }, sized(60_000, 600_000));
+  it(
+    'any mix of DNS answers with a loopback address among them is refused, in any host spelling',
+    async () => {
+      const loopbackAnswers = fc.constantFrom<{ address: string; family: 4 | 6 }>(
+        { address: '127.0.0.1', family: 4 },
+        { address: '::ffff:127.0.0.1', family: 6 },
+        ...(canary.ipv6 ? [{ address: '::1', family: 6 as const }] : []),
+      );
+      const answers = fc
+        .tuple(
+          fc.array(fc.constant({ address: PUBLIC_LOOKALIKE, family: 4 as const }), { maxLength: 2 }),
+          fc.array(loopbackAnswers, { minLength: 1, maxLength: 3 }),
+          fc.boolean(),
+        )
+        .map(([pub, loop, first]) => (first ? [...loop, ...pub] : [...pub, ...loop]));
+      const name = fc.constantFrom('rebind.test', 'REBIND.test', 'rebind.test.', 'x.rebind.test');
+      await fc.assert(
+        fc.asyncProperty(name, answers, async (host, found) => {
+          DNS[dnsName(host)] = found;
+          const res = await h.app.inject({
+            method: 'POST',
+            url: '/sora/v1/characters',
+            headers: h.alice,
+            payload: { url: `http://${host}:${canary.port}/v.mp4`, timestamps: '0,1' },
+          });
+          expect(res.statusCode, `${host} -> ${JSON.stringify(found)}: ${res.body}`).toBe(403);
+          expect(res.json().error.code).toBe('url_not_allowed');
+        }),
+        { numRuns: sized(20, 500), seed: ATTACK_SEED },
+      );
+      expect(canary.connections).toEqual([]);
+    },
+    sized(60_000, 600_000),
+  );
 
   it('the seam is live: a pretend-public answer is fetched (so the refusals above are the policy, not a broken setup)', async () => {
     DNS['fine.test'] = [{ address: PUBLIC_LOOKALIKE, family: 4 }];
-    const res = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: `http://fine.test:${redirectorPort}/r?to=/seam-check`, timestamps: '0,1' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/sora/v1/characters',
+      headers: h.alice,
+      payload: { url: `http://fine.test:${redirectorPort}/r?to=/seam-check`, timestamps: '0,1' },
+    });
     // Redirected once to /seam-check, which is 404: the origin's answer, not the policy's.
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().error).toMatchObject({ code: 'invalid_url', message: 'the source answered HTTP 404' });

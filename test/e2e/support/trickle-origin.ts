@@ -13,7 +13,10 @@ export interface TrickleOrigin {
   close(): Promise<void>;
 }
 
-export async function startTrickleOrigin(files: Record<string, { path: string; type: string }>, opts: { chunk: number; everyMs: number }): Promise<TrickleOrigin> {
+export async function startTrickleOrigin(
+  files: Record<string, { path: string; type: string }>,
+  opts: { chunk: number; everyMs: number },
+): Promise<TrickleOrigin> {
   const hits = new Map<string, number>();
   const open = new Set<ServerResponse>();
   const server = createServer((req, res) => {

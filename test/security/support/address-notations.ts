@@ -7,9 +7,21 @@ import fc from 'fast-check';
 
 /** Every IPv4 range the service must never connect to when ALLOW_PRIVATE_URLS=false. */
 export const FORBIDDEN_V4: Array<[string, number]> = [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
 ];
 
 const toUint = (dotted: string) => dotted.split('.').reduce((n, o) => n * 256 + Number(o), 0);
@@ -41,18 +53,16 @@ export const v4Notation = (n: number) =>
     fc.boolean().map((u) => hexOf(n, u)),
     fc.constant(octalOf(n)),
     // Each octet in its own base, zero-padded at will.
-    fc
-      .tuple(...[24, 16, 8, 0].map(() => fc.tuple(fc.constantFrom('dec', 'hex', 'oct'), fc.nat({ max: 3 }), fc.boolean())))
-      .map((styles) =>
-        styles
-          .map(([base, pad, upper], i) => {
-            const o = (n >>> (24 - i * 8)) & 255;
-            if (base === 'hex') return `0x${'0'.repeat(pad)}${upper ? o.toString(16).toUpperCase() : o.toString(16)}`;
-            if (base === 'oct') return `0${'0'.repeat(pad)}${o.toString(8)}`;
-            return String(o);
-          })
-          .join('.'),
-      ),
+    fc.tuple(...[24, 16, 8, 0].map(() => fc.tuple(fc.constantFrom('dec', 'hex', 'oct'), fc.nat({ max: 3 }), fc.boolean()))).map((styles) =>
+      styles
+        .map(([base, pad, upper], i) => {
+          const o = (n >>> (24 - i * 8)) & 255;
+          if (base === 'hex') return `0x${'0'.repeat(pad)}${upper ? o.toString(16).toUpperCase() : o.toString(16)}`;
+          if (base === 'oct') return `0${'0'.repeat(pad)}${o.toString(8)}`;
+          return String(o);
+        })
+        .join('.'),
+    ),
     // a.b.c (c: 16 bits) and a.b (b: 24 bits).
     fc.constant(`${n >>> 24}.${(n >>> 16) & 255}.${n & 0xffff}`),
     fc.constant(`${n >>> 24}.${n & 0xffffff}`),
@@ -65,14 +75,35 @@ export const v6OfV4 = (n: number) => {
   const hi = h16(n >>> 16);
   const lo = h16(n & 0xffff);
   return fc.constantFrom(
-    `::ffff:${dottedOf(n)}`, `::ffff:${hi}:${lo}`, `0:0:0:0:0:ffff:${hi}:${lo}`, `::FFFF:${dottedOf(n)}`, `0000:0000:0000:0000:0000:ffff:${dottedOf(n)}`,
-    `::${dottedOf(n)}`, `::ffff:0:${dottedOf(n)}`, `64:ff9b::${hi}:${lo}`, `2002:${hi}:${lo}::1`,
+    `::ffff:${dottedOf(n)}`,
+    `::ffff:${hi}:${lo}`,
+    `0:0:0:0:0:ffff:${hi}:${lo}`,
+    `::FFFF:${dottedOf(n)}`,
+    `0000:0000:0000:0000:0000:ffff:${dottedOf(n)}`,
+    `::${dottedOf(n)}`,
+    `::ffff:0:${dottedOf(n)}`,
+    `64:ff9b::${hi}:${lo}`,
+    `2002:${hi}:${lo}::1`,
   );
 };
 
 /** IPv6 addresses outside global unicast, or special inside it. */
 export const forbiddenV6 = fc.oneof(
-  fc.constantFrom('::1', '::', '0:0:0:0:0:0:0:1', '0000::0001', 'fe80::1', 'FE80::abcd', 'fc00::1', 'fd12:3456:789a::1', 'fec0::1', 'ff02::1', '2001:db8::1', '100::1', '2001::1'),
+  fc.constantFrom(
+    '::1',
+    '::',
+    '0:0:0:0:0:0:0:1',
+    '0000::0001',
+    'fe80::1',
+    'FE80::abcd',
+    'fc00::1',
+    'fd12:3456:789a::1',
+    'fec0::1',
+    'ff02::1',
+    '2001:db8::1',
+    '100::1',
+    '2001::1',
+  ),
   fc.tuple(fc.integer({ min: 0xfc00, max: 0xfdff }), fc.nat({ max: 0xffff })).map(([a, b]) => `${h16(a)}::${h16(b)}`),
   fc.tuple(fc.integer({ min: 0xfe80, max: 0xfebf }), fc.nat({ max: 0xffff })).map(([a, b]) => `${h16(a)}::${h16(b)}`),
 );
@@ -80,7 +111,18 @@ export const forbiddenV6 = fc.oneof(
 /** Names that stand for this machine or a private network, in every case and with trailing dots. */
 export const privateName = fc
   .tuple(
-    fc.constantFrom('localhost', 'LOCALHOST', 'LocalHost', 'a.localhost', 'x.y.localhost', 'printer.local', 'db.internal', 'metadata.google.internal', '%6c%6f%63%61%6c%68%6f%73%74', 'ｌｏｃａｌｈｏｓｔ'),
+    fc.constantFrom(
+      'localhost',
+      'LOCALHOST',
+      'LocalHost',
+      'a.localhost',
+      'x.y.localhost',
+      'printer.local',
+      'db.internal',
+      'metadata.google.internal',
+      '%6c%6f%63%61%6c%68%6f%73%74',
+      'ｌｏｃａｌｈｏｓｔ',
+    ),
     fc.constantFrom('', '.', '..'),
   )
   .map(([name, dots]) => `${name}${dots}`);
@@ -98,5 +140,10 @@ export const privateHost = fc.oneof(
 /** `http(s)://<host>[:port]/path`, with the scheme in any case. */
 export const urlAt = (host: fc.Arbitrary<string>) =>
   fc
-    .tuple(fc.constantFrom('http', 'https', 'HTTP', 'hTTps'), host, fc.option(fc.integer({ min: 1, max: 65535 })), fc.constantFrom('/', '/v.mp4', '/a?b=c#d', ''))
+    .tuple(
+      fc.constantFrom('http', 'https', 'HTTP', 'hTTps'),
+      host,
+      fc.option(fc.integer({ min: 1, max: 65535 })),
+      fc.constantFrom('/', '/v.mp4', '/a?b=c#d', ''),
+    )
     .map(([scheme, h, port, path]) => `${scheme}://${h}${port === null ? '' : `:${port}`}${path}`);

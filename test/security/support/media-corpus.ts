@@ -90,7 +90,10 @@ const MUTATIONS: Mutation[] = [
     const len = 1 + at(rnd, 32 * 1024);
     const times = 1 + at(rnd, 20);
     const chunk = b.subarray(start, start + len);
-    return { bytes: Buffer.concat([b.subarray(0, start), ...Array.from({ length: times }, () => chunk), b.subarray(start)]), how: `${len} bytes at ${start} repeated ${times}x` };
+    return {
+      bytes: Buffer.concat([b.subarray(0, start), ...Array.from({ length: times }, () => chunk), b.subarray(start)]),
+      how: `${len} bytes at ${start} repeated ${times}x`,
+    };
   },
   (b, rnd) => {
     // An MP4/MOV box size (or an EBML size byte) rewritten to 0, 1, tiny or huge.
