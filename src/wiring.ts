@@ -9,12 +9,13 @@ import { makePrivateDir, makePrivateFiles } from './config/private-files.js';
 import { loadSigningSecret } from './config/signing-secret.js';
 import { createLocalEngine } from './engines/local/index.js';
 import { createEngineRegistry, modelMapFromSetting } from './engines/registry.js';
+import type { NetworkOverrides } from './fetch/download-options.js';
 import { createSourceFetcher } from './fetch/source-fetcher.js';
 import { createInProcessQueue } from './jobs/inprocess/inprocess-queue.js';
 import { createScratchSpace } from './jobs/inprocess/scratch-space.js';
 import type { JobHandlers } from './jobs/ports.js';
 import { createKeyService } from './keys/key-service.js';
-import { prepareReferenceImage } from './media/reference-image.js';
+import { checkImageHead, IMAGE_HEAD_BYTES, prepareReferenceImage } from './media/reference-image.js';
 import { createMediaToolkit } from './media/toolkit.js';
 import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
 import { withSmallBlobCache } from './blobs/small-blob-cache.js';
@@ -31,7 +32,11 @@ import { createWebhookDeliveryHandler, createWebhookNotifier, jobQueueDeliveryQu
  * The composition root: the only place that picks concrete adapters. serve, the CLI and the
  * tests all build the same runtime from a Config.
  */
-export async function createRuntime(config: Config, opts: { logger?: pino.Logger; queueExclusive?: boolean } = {}) {
+export async function createRuntime(
+  config: Config,
+  // `network`: the fetch seam of tests (a name resolving to loopback, an address deemed public); production passes none.
+  opts: { logger?: pino.Logger; queueExclusive?: boolean; network?: NetworkOverrides } = {},
+) {
   const log = opts.logger ?? pino({ level: config.logLevel });
   const dataDir = resolve(config.dataDir);
   const storageDir = resolve(config.storageUrl.replace(/^file:/, ''));
@@ -54,13 +59,14 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
   });
   const events = new CharacterEvents();
   const workDir = scratch.dir;
-  const fetcher = createSourceFetcher({
+  const fetchLimits = {
     maxBytes: config.maxSourceBytes,
     timeoutMs: config.downloadTimeoutMs,
     allowPrivate: config.allowPrivateUrls,
     maxRedirects: 5,
     rangeReadMinBytes: config.rangeReadMinBytes,
-  });
+  };
+  const fetcher = createSourceFetcher(fetchLimits, opts.network);
   const media = createMediaToolkit({
     ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath,
     limits: { timeoutMs: config.ffmpegTimeoutMs, maxMemoryMb: config.ffmpegMaxMemoryMb },
@@ -79,9 +85,11 @@ export async function createRuntime(config: Config, opts: { logger?: pino.Logger
     [createLocalEngine({ binaries: { ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath }, maxMemoryMb: config.ffmpegMaxMemoryMb })],
     modelMapFromSetting(config.engineModels ?? undefined),
   );
+  // input_reference images: the same address rules, their own (small) size cap.
+  const referenceFetcher = createSourceFetcher({ ...fetchLimits, maxBytes: config.maxReferenceImageBytes }, opts.network);
   const videos = createVideoService({
     store, blobs, queue, engines, workDir, maxQueuedJobs: config.maxQueuedJobs,
-    prepareReferenceImage: (ref, scratchPath) => prepareReferenceImage(ref, scratchPath, (u, d) => fetcher.fetchToFile(u, d), config.maxUploadBytes),
+    prepareReferenceImage: (ref, paths) => prepareReferenceImage(ref, paths, (u, d) => referenceFetcher.fetchToFile(u, d), config.maxReferenceImageBytes),
   });
   const webhookQueue = jobQueueDeliveryQueue(queue);
   const webhooks = createWebhookNotifier({ url: config.webhookUrl, secret: config.webhookSecret, queue: webhookQueue, log });
@@ -131,6 +139,7 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } =
       videos: rt.videos,
       tmpDir: rt.workDir,
       maxUploadBytes: c.maxUploadBytes,
+      inputReferenceUpload: { maxBytes: c.maxReferenceImageBytes, headBytes: IMAGE_HEAD_BYTES, checkHead: checkImageHead },
       pollAfterMs: c.videoPollAfterMs,
     },
   });

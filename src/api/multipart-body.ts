@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeJsonFields, type FieldShape } from './form-fields.js';
-import { readMultipartForm, type ParsedForm } from './multipart-form.js';
+import { readMultipartForm, type FileFieldLimit, type ParsedForm } from './multipart-form.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,6 +12,8 @@ declare module 'fastify' {
 export interface MultipartBodyOptions {
   tmpDir: string;
   maxFileBytes: number;
+  /** Files of these fields get their own limit (see FileFieldLimit). */
+  fileFields?: Record<string, FileFieldLimit>;
   /** Fields that are a list or an object, for JSON sent inside a form field. */
   shapes?: Record<string, FieldShape>;
 }
@@ -22,9 +24,17 @@ export interface MultipartBodyOptions {
  * schema checks JSON and multipart alike.
  */
 export function multipartAsBody(opts: MultipartBodyOptions) {
-  return async (req: FastifyRequest): Promise<void> => {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (!req.isMultipart()) return;
-    const form = await readMultipartForm(req, opts.tmpDir, opts.maxFileBytes);
+    let form: ParsedForm;
+    try {
+      form = await readMultipartForm(req, opts.tmpDir, opts.maxFileBytes, opts.fileFields);
+    } catch (err) {
+      // Refused before the body's end (a file too large, not an image): the rest is not read, so
+      // the connection cannot carry another request; it closes once the answer is out.
+      if (!req.raw.complete) reply.header('connection', 'close');
+      throw err;
+    }
     req.uploads = form;
     const body = decodeJsonFields(form.fields, opts.shapes ?? {});
     for (const file of form.files) body[file.field] = file;

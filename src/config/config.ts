@@ -25,6 +25,7 @@ const schema = z.object({
   RANGE_READ_MIN_BYTES: positiveInt.default(32 * 1024 * 1024),
   MAX_BODY_BYTES: positiveInt.default(16 * 1024 * 1024),
   MAX_UPLOAD_BYTES: positiveInt.optional(),
+  MAX_REFERENCE_IMAGE_BYTES: positiveInt.default(10 * 1024 * 1024),
   RATE_LIMIT_PER_MINUTE: z.union([z.literal('off'), positiveInt]).default('off'),
   PROFILE_PAGES: z.enum(['all', 'public', 'off']).default('all'),
   SIGNED_URL_TTL_SECONDS: positiveInt.default(7 * 24 * 3600),
@@ -70,6 +71,8 @@ export interface Config {
   rangeReadMinBytes: number;
   maxBodyBytes: number;
   maxUploadBytes: number;
+  /** Largest `input_reference` image: an upload, a data: URL or an http(s) download. */
+  maxReferenceImageBytes: number;
   rateLimitPerMinute: number | null;
   profilePages: 'all' | 'public' | 'off';
   signedUrlTtlSeconds: number;
@@ -155,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rangeReadMinBytes: e.RANGE_READ_MIN_BYTES,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxUploadBytes: e.MAX_UPLOAD_BYTES ?? e.MAX_SOURCE_BYTES,
+    maxReferenceImageBytes: e.MAX_REFERENCE_IMAGE_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE === 'off' ? null : e.RATE_LIMIT_PER_MINUTE,
     profilePages: e.PROFILE_PAGES,
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,

@@ -4,7 +4,8 @@
 export type InputReference = { path: string } | { imageUrl: string };
 
 /**
- * Checks an input reference to be a still image (fetching an http(s) URL through the safe
- * fetcher) and returns it as PNG bytes; AppError on anything else. `scratchPath` is free to use.
+ * Checks an input reference to be a still image within MAX_REFERENCE_IMAGE_BYTES (fetching an
+ * http(s) URL through the safe fetcher) and writes it as PNG to `paths.png`; AppError on anything
+ * else. `paths.scratch` is free to use. Streamed: the image is never held whole in memory.
  */
-export type ReferenceImagePreparer = (ref: InputReference, scratchPath: string) => Promise<Buffer>;
+export type ReferenceImagePreparer = (ref: InputReference, paths: { scratch: string; png: string }) => Promise<void>;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EngineRegistry } from '../engines/ports.js';
 import { videoKeys } from '../blob-keys.js';
@@ -140,9 +140,14 @@ export function createVideoService(deps: VideoServiceDeps) {
       await assertQueueHasRoom(queue, deps.maxQueuedJobs);
       if (inputReference) {
         await mkdir(deps.workDir, { recursive: true });
-        const png = await deps.prepareReferenceImage(inputReference, join(deps.workDir, `${prepared.id}.ref`));
-        inputReferenceKey = videoKeys(prepared.id).inputReference;
-        await blobs.putBuffer(inputReferenceKey, png, 'image/png');
+        const paths = { scratch: join(deps.workDir, `${prepared.id}.ref`), png: join(deps.workDir, `${prepared.id}.ref.png`) };
+        try {
+          await deps.prepareReferenceImage(inputReference, paths);
+          inputReferenceKey = videoKeys(prepared.id).inputReference;
+          await blobs.putFile(inputReferenceKey, paths.png, 'image/png');
+        } finally {
+          await rm(paths.png, { force: true });
+        }
       }
       return enqueueTask(p, prepared.fields, prepared.characterIds, { inputReferenceKey }, prepared.id);
     },

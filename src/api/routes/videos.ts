@@ -4,7 +4,7 @@ import type { BlobLoader, BlobStore } from '../../blobs/ports.js';
 import type { InputReference } from '../../videos/ports.js';
 import type { VideoService } from '../../videos/video-service.js';
 import { multipartAsBody } from '../multipart-body.js';
-import { UploadedFile } from '../multipart-form.js';
+import { UploadedFile, type FileFieldLimit } from '../multipart-form.js';
 import { sendBlob } from '../send-blob.js';
 import { errorResponses } from '../schemas/common.js';
 import {
@@ -17,6 +17,8 @@ export interface VideoRouteDeps {
   blobs: Pick<BlobStore, 'stat' | 'read'> & Partial<BlobLoader>;
   tmpDir: string;
   maxUploadBytes: number;
+  /** The input_reference file of a multipart create: MAX_REFERENCE_IMAGE_BYTES, and an image from its first bytes. */
+  inputReferenceUpload: FileFieldLimit;
   /** How long clients should wait between polls of an unfinished video. */
   pollAfterMs: number;
 }
@@ -32,7 +34,11 @@ export function videoRoutes(deps: VideoRouteDeps) {
 
     r.post('/v1/videos', {
       schema: { tags, summary: 'Create a video task', body: CreateVideoBody, response: { 200: VideoSchema, ...errorResponses(400, 401, 403, 413, 422, 429) } },
-      preValidation: multipartAsBody({ tmpDir: deps.tmpDir, maxFileBytes: deps.maxUploadBytes, shapes: { characters: 'array', input_reference: 'object' } }),
+      // input_reference is the one file this route takes: no file of it may be larger than that image's cap.
+      preValidation: multipartAsBody({
+        tmpDir: deps.tmpDir, maxFileBytes: deps.inputReferenceUpload.maxBytes, fileFields: { input_reference: deps.inputReferenceUpload },
+        shapes: { characters: 'array', input_reference: 'object' },
+      }),
     }, async (req, reply) => {
       const { input_reference: ref, ...fields } = req.body;
       const prepared = await videos.prepare(req.principal, fields);
