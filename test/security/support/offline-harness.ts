@@ -66,8 +66,9 @@ export async function startOfflineHarness(env: Record<string, string> = {}, opts
     'select (select count(*) from characters) as characters, (select count(*) from video_tasks) as tasks, ' +
       '(select count(*) from jobs) as jobs, (select count(*) from idempotency) as idempotency',
   );
+  // A process's scratch folder holds its heartbeat file (`.alive`): that is not a write of a request.
   const filesUnder = async (dir: string) =>
-    (await readdir(join(dataDir, dir), { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isFile()).length;
+    (await readdir(join(dataDir, dir), { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isFile() && e.name !== '.alive').length;
   return {
     app,
     rt,
@@ -79,7 +80,7 @@ export async function startOfflineHarness(env: Record<string, string> = {}, opts
       return { ...rows, blobs: await filesUnder('media'), tmp: await filesUnder('tmp') };
     },
     async tmpFiles() {
-      return (await readdir(join(dataDir, 'tmp'), { recursive: true }).catch(() => [])).map(String);
+      return (await readdir(join(dataDir, 'tmp'), { recursive: true }).catch(() => [])).map(String).filter((f) => !f.endsWith('.alive'));
     },
     async close() {
       db.close();
