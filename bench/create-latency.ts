@@ -41,7 +41,13 @@ export async function createLatency(ctx: BenchContext): Promise<Section> {
       figure('create_p50_ms', 'create p50 (client-side, sync POST)', 'ms', { ...c, median: p50 }),
       figure('create_p95_ms', 'create p95', 'ms', { ...c, median: p95 }),
       figure('create_p50_ratio', 'create p50 / floor', 'x', { median: p50 / floor.median, min: r.min, max: r.max, n: r.n }, { op: '<=', value: 1.0 }),
-      figure('create_p95_ratio', 'create p95 / floor (never above)', 'x', { median: p95 / floor.median, min: r.min, max: r.max, n: r.n }, { op: '<=', value: 1.3 }),
+      figure(
+        'create_p95_ratio',
+        'create p95 / floor (never above)',
+        'x',
+        { median: p95 / floor.median, min: r.min, max: r.max, n: r.n },
+        { op: '<=', value: 1.3 },
+      ),
     ],
     details: { window: WINDOW, floorsMs: floors, createsMs: creates, warmupMs: warm.ms },
   };

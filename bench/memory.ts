@@ -41,7 +41,9 @@ export async function memory(ctx: BenchContext): Promise<Section> {
       dl.push(atDownload.serverBytes / MB);
       dlWhole.push(whole.serverBytes / MB);
       dlTree.push(whole.treeBytes / MB);
-      ctx.log(`  download rep ${i + 1}/${cfg.reps}: peak RSS ${dl[i].toFixed(0)} MiB during the ${(inputs.bigBytes / 1e6).toFixed(0)} MB download, ${dlWhole[i].toFixed(0)} MiB over the creation (${statuses[i]}, ${(res.ms / 1000).toFixed(1)} s)`);
+      ctx.log(
+        `  download rep ${i + 1}/${cfg.reps}: peak RSS ${dl[i].toFixed(0)} MiB during the ${(inputs.bigBytes / 1e6).toFixed(0)} MB download, ${dlWhole[i].toFixed(0)} MiB over the creation (${statuses[i]}, ${(res.ms / 1000).toFixed(1)} s)`,
+      );
     }
     const par: number[] = [];
     const parTree: number[] = [];

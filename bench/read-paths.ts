@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext } from './support/context.js';
-import { figure, type Figure, type Section } from './support/figures.js';
+import { type Figure, figure, type Section } from './support/figures.js';
 import { createReady, getBytes, loadTest } from './support/http.js';
 import { WINDOW } from './support/inputs.js';
 import { BENCH_KEY, startBareFastify } from './support/service.js';

@@ -11,7 +11,6 @@ import { portraitStage } from './portrait-stage.js';
 import { readPaths } from './read-paths.js';
 import { sourceLength } from './source-length.js';
 import { stages } from './stages.js';
-import { throughput } from './throughput.js';
 import type { BenchConfig, BenchContext } from './support/context.js';
 import type { Section } from './support/figures.js';
 import { startFileServer } from './support/file-server.js';
@@ -19,6 +18,7 @@ import { closeHttp } from './support/http.js';
 import { prepareInputs } from './support/inputs.js';
 import { describeMachine, RESULTS, textTable, writeDoc, writeJson } from './support/report.js';
 import { buildService, killAllChildren, startService } from './support/service.js';
+import { throughput } from './throughput.js';
 
 const quick = process.argv.includes('--quick');
 /** `--only read_paths[,memory]`: just those sections (for working on one figure); writes no results. */
@@ -115,7 +115,15 @@ async function main(): Promise<void> {
     log(`done in ${durationSec.toFixed(0)} s (--only: nothing written); ${failing.length ? `targets missed: ${failing.join(', ')}` : 'every target met'}`);
     return;
   }
-  await writeJson(RESULTS, { date, mode: quick ? 'quick' : 'full', durationSec, machine, config: { ...cfg, batchSize: Object.fromEntries(cfg.throughputLevels.map((c) => [c, cfg.batchSize(c)])) }, failing, sections });
+  await writeJson(RESULTS, {
+    date,
+    mode: quick ? 'quick' : 'full',
+    durationSec,
+    machine,
+    config: { ...cfg, batchSize: Object.fromEntries(cfg.throughputLevels.map((c) => [c, cfg.batchSize(c)])) },
+    failing,
+    sections,
+  });
   log(`results in ${RESULTS}`);
   if (!quick) {
     await writeDoc(sections, machine, { date, durationSec, mode: 'full' });

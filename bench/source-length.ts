@@ -29,7 +29,9 @@ export async function sourceLength(ctx: BenchContext): Promise<Section> {
     longs.push((await createReady(service.url, origin.url('long'), LONG_WINDOW)).ms);
     longBytes.push(origin.bytesSent('long') - b);
     longRequests = origin.takeRequests('long');
-    ctx.log(`  round ${i + 1}/${cfg.reps}: 10 s source ${shorts[i].toFixed(0)} ms (${(shortBytes[i] / 1e6).toFixed(1)} MB), 30 min source ${longs[i].toFixed(0)} ms (${(longBytes[i] / 1e6).toFixed(1)} MB)`);
+    ctx.log(
+      `  round ${i + 1}/${cfg.reps}: 10 s source ${shorts[i].toFixed(0)} ms (${(shortBytes[i] / 1e6).toFixed(1)} MB), 30 min source ${longs[i].toFixed(0)} ms (${(longBytes[i] / 1e6).toFixed(1)} MB)`,
+    );
   }
   const s = spread(shorts);
   const l = spread(longs);

@@ -15,7 +15,7 @@ import { buildWindowArgs, planWindow } from '../src/media/ffmpeg/window-args.js'
 import { createMediaToolkit } from '../src/media/toolkit.js';
 import { floorOnce, SPEC_720P } from './floor.js';
 import type { BenchContext } from './support/context.js';
-import { figure, type Figure, type Section } from './support/figures.js';
+import { type Figure, figure, type Section } from './support/figures.js';
 import { FFMPEG, FFPROBE, LONG_WINDOW, WINDOW } from './support/inputs.js';
 import { spread } from './support/stats.js';
 
@@ -32,7 +32,13 @@ interface StageTimes {
 
 export async function stages(ctx: BenchContext): Promise<Section> {
   const { origin, inputs, cfg } = ctx;
-  const fetcher = createSourceFetcher({ maxBytes: 512 * 1024 * 1024, timeoutMs: 120_000, allowPrivate: true, maxRedirects: 5, rangeReadMinBytes: 32 * 1024 * 1024 });
+  const fetcher = createSourceFetcher({
+    maxBytes: 512 * 1024 * 1024,
+    timeoutMs: 120_000,
+    allowPrivate: true,
+    maxRedirects: 5,
+    rangeReadMinBytes: 32 * 1024 * 1024,
+  });
   const media = createMediaToolkit({ ffmpegPath: FFMPEG, ffprobePath: FFPROBE });
 
   async function once(url: string, w: { start: number; end: number }): Promise<StageTimes> {
@@ -61,7 +67,16 @@ export async function stages(ctx: BenchContext): Promise<Section> {
       await copyFile(join(dir, 'clip.mp4'), join(dir, 'clip.blob'));
       await writeFile(join(dir, 'portrait.blob'), portrait);
       const t6 = performance.now();
-      return { fetch: t1 - t0, probe: t2 - t1, window: t3 - t2, firstFrame: first - t2, chooserWait: t4 - t3, portrait: t5 - t4, blobs: t6 - t5, total: t6 - t0 };
+      return {
+        fetch: t1 - t0,
+        probe: t2 - t1,
+        window: t3 - t2,
+        firstFrame: first - t2,
+        chooserWait: t4 - t3,
+        portrait: t5 - t4,
+        blobs: t6 - t5,
+        total: t6 - t0,
+      };
     } finally {
       await close?.();
       await rm(dir, { recursive: true, force: true });
@@ -110,7 +125,8 @@ export async function stages(ctx: BenchContext): Promise<Section> {
     total: 'total (in-process, no HTTP/queue/DB)',
   };
   for (const src of ['short', 'long'] as const) {
-    for (const k of keys) figures.push(figure(`${src}_${k}_ms`, `${src === 'short' ? '10 s' : '30 min'}: ${labels[k]}`, 'ms', spread(runs[src].map((r) => r[k]))));
+    for (const k of keys)
+      figures.push(figure(`${src}_${k}_ms`, `${src === 'short' ? '10 s' : '30 min'}: ${labels[k]}`, 'ms', spread(runs[src].map((r) => r[k]))));
   }
   figures.push(
     figure('bare_window_ms', "service's window argv run bare (frames dropped)", 'ms', spread(bare)),

@@ -6,7 +6,7 @@
  */
 import { floorBatch, SPEC_720P } from './floor.js';
 import type { BenchContext } from './support/context.js';
-import { figure, type Figure, type Section } from './support/figures.js';
+import { type Figure, figure, type Section } from './support/figures.js';
 import { createReady } from './support/http.js';
 import { WINDOW } from './support/inputs.js';
 import { pooled, spread } from './support/stats.js';

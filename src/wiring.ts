@@ -1,6 +1,9 @@
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { buildApp } from './api/app.js';
+import { createUrlSigner } from './api/signed-url.js';
+import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
+import { withSmallBlobCache } from './blobs/small-blob-cache.js';
 import { createCharacterService } from './characters/character-service.js';
 import { CharacterEvents } from './characters/events.js';
 import { createMakeCharacterJob } from './characters/make-character.js';
@@ -17,12 +20,9 @@ import type { JobHandlers } from './jobs/ports.js';
 import { createKeyService } from './keys/key-service.js';
 import { checkImageHead, IMAGE_HEAD_BYTES, prepareReferenceImage } from './media/reference-image.js';
 import { createMediaToolkit } from './media/toolkit.js';
-import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
-import { withSmallBlobCache } from './blobs/small-blob-cache.js';
-import { createUrlSigner } from './api/signed-url.js';
 import { withCharacterCache } from './records/cached-characters.js';
 import { sqlitePath } from './records/kysely/database.js';
-import { createKyselyStore, migrateDatabase as migrateKysely, type KyselyStore } from './records/kysely/index.js';
+import { createKyselyStore, type KyselyStore, migrateDatabase as migrateKysely } from './records/kysely/index.js';
 import type { Store } from './records/ports.js';
 import { createRenderVideoJob } from './videos/render-video.js';
 import { createVideoService } from './videos/video-service.js';
@@ -68,13 +68,19 @@ export async function createRuntime(
   };
   const fetcher = createSourceFetcher(fetchLimits, opts.network);
   const media = createMediaToolkit({
-    ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath,
+    ffmpegPath: config.ffmpegPath,
+    ffprobePath: config.ffprobePath,
     limits: { timeoutMs: config.ffmpegTimeoutMs, maxMemoryMb: config.ffmpegMaxMemoryMb },
   });
   const signUrl = createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl, ttlSeconds: config.signedUrlTtlSeconds });
 
   const characters = createCharacterService({
-    store, blobs, queue, fetcher, events, signUrl,
+    store,
+    blobs,
+    queue,
+    fetcher,
+    events,
+    signUrl,
     publicUrl: config.publicUrl,
     workDir,
     maxQueuedJobs: config.maxQueuedJobs,
@@ -88,7 +94,12 @@ export async function createRuntime(
   // input_reference images: the same address rules, their own (small) size cap.
   const referenceFetcher = createSourceFetcher({ ...fetchLimits, maxBytes: config.maxReferenceImageBytes }, opts.network);
   const videos = createVideoService({
-    store, blobs, queue, engines, workDir, maxQueuedJobs: config.maxQueuedJobs,
+    store,
+    blobs,
+    queue,
+    engines,
+    workDir,
+    maxQueuedJobs: config.maxQueuedJobs,
     prepareReferenceImage: (ref, paths) => prepareReferenceImage(ref, paths, (u, d) => referenceFetcher.fetchToFile(u, d), config.maxReferenceImageBytes),
   });
   const webhookQueue = jobQueueDeliveryQueue(queue);
@@ -96,11 +107,21 @@ export async function createRuntime(
   const keys = createKeyService(store.keys, { staticKeys: config.apiKeys, adminKeys: config.adminApiKeys });
   const handlers: JobHandlers = {
     'character.create': createMakeCharacterJob({
-      store, blobs, fetcher, media, events, workDir, log,
+      store,
+      blobs,
+      fetcher,
+      media,
+      events,
+      workDir,
+      log,
       onSettled: (id, status) => webhooks.notify(status === 'ready' ? 'character.completed' : 'character.failed', id),
     }),
     'video.render': createRenderVideoJob({
-      store, blobs, engines, workDir, log,
+      store,
+      blobs,
+      engines,
+      workDir,
+      log,
       onSettled: (t) => webhooks.notify(t.status === 'completed' ? 'video.completed' : 'video.failed', t.id),
     }),
     // Always registered: with webhooks off it drops deliveries recorded earlier instead of leaving them queued.
@@ -108,7 +129,17 @@ export async function createRuntime(
   };
 
   return {
-    config, log, signingSecret, store, blobs, queue, characters, videos, keys, handlers, workDir,
+    config,
+    log,
+    signingSecret,
+    store,
+    blobs,
+    queue,
+    characters,
+    videos,
+    keys,
+    handlers,
+    workDir,
     readiness: {
       store: () => store.ping(),
       storage: () => blobs.ping(),

@@ -48,7 +48,12 @@ export async function startFileServer(files: Record<string, ServedFile>): Promis
         return;
       }
       end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
-      res.writeHead(206, { 'content-type': type, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}`, 'accept-ranges': 'bytes' });
+      res.writeHead(206, {
+        'content-type': type,
+        'content-length': end - start + 1,
+        'content-range': `bytes ${start}-${end}/${size}`,
+        'accept-ranges': 'bytes',
+      });
     } else {
       res.writeHead(200, { 'content-type': type, 'content-length': size, ...(f.ranges ? { 'accept-ranges': 'bytes' } : {}) });
     }

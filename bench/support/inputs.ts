@@ -78,36 +78,86 @@ export async function prepareInputs(opts: { bigBytes: number; log: (s: string) =
   const face = await cached(`v${VERSION}-face.png`, async (tmp) => writeFile(tmp, await facePng(300)));
   const segment = await cached(`v${VERSION}-segment-720p30-10s.mp4`, (tmp) =>
     ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=s=1280x720:r=30:d=10',
-      '-loop', '1', '-i', face,
-      '-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=10',
-      '-filter_complex', '[0:v][1:v]overlay=x=820:y=120,format=yuv420p[v]',
-      '-map', '[v]', '-map', '2:a',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', '1500k', '-maxrate', '2000k', '-bufsize', '3000k',
-      '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
-      '-c:a', 'aac', '-b:a', '96k', '-t', '10', '-movflags', '+faststart', '-f', 'mp4', tmp,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=1280x720:r=30:d=10',
+      '-loop',
+      '1',
+      '-i',
+      face,
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=440:r=48000:d=10',
+      '-filter_complex',
+      '[0:v][1:v]overlay=x=820:y=120,format=yuv420p[v]',
+      '-map',
+      '[v]',
+      '-map',
+      '2:a',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-b:v',
+      '1500k',
+      '-maxrate',
+      '2000k',
+      '-bufsize',
+      '3000k',
+      '-g',
+      '60',
+      '-keyint_min',
+      '60',
+      '-sc_threshold',
+      '0',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '96k',
+      '-t',
+      '10',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      tmp,
     ]),
   );
   // Both sources go through the same stream-copy remux: same encoding, same container layout.
-  const short = await cached(`v${VERSION}-short-10s.mp4`, (tmp) =>
-    ffmpeg(['-i', segment, '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', tmp]),
-  );
+  const short = await cached(`v${VERSION}-short-10s.mp4`, (tmp) => ffmpeg(['-i', segment, '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', tmp]));
   const long = await cached(`v${VERSION}-long-30min.mp4`, (tmp) =>
     ffmpeg(['-stream_loop', '179', '-i', segment, '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', tmp]),
   );
   const noise = await cached(`v${VERSION}-noise-360p-2s.mp4`, (tmp) =>
     ffmpeg([
-      '-f', 'lavfi', '-i', 'nullsrc=s=640x360:r=30:d=2,geq=random(1)*255:128:128',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-g', '30', '-pix_fmt', 'yuv420p', '-f', 'mp4', tmp,
+      '-f',
+      'lavfi',
+      '-i',
+      'nullsrc=s=640x360:r=30:d=2,geq=random(1)*255:128:128',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-qp',
+      '0',
+      '-g',
+      '30',
+      '-pix_fmt',
+      'yuv420p',
+      '-f',
+      'mp4',
+      tmp,
     ]),
   );
   const noiseBytes = (await stat(noise)).size;
   const loops = Math.max(2, Math.ceil(opts.bigBytes / noiseBytes));
-  const big = await cached(`v${VERSION}-big-${loops}x.mp4`, (tmp) =>
-    ffmpeg(['-stream_loop', String(loops - 1), '-i', noise, '-c', 'copy', '-f', 'mp4', tmp]),
-  );
+  const big = await cached(`v${VERSION}-big-${loops}x.mp4`, (tmp) => ffmpeg(['-stream_loop', String(loops - 1), '-i', noise, '-c', 'copy', '-f', 'mp4', tmp]));
   const bigBytes = (await stat(big)).size;
   const longDurationSec = await probeDuration(long);
-  opts.log(`inputs ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (big source ${(bigBytes / 1e6).toFixed(0)} MB, long source ${(longDurationSec / 60).toFixed(1)} min)`);
+  opts.log(
+    `inputs ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (big source ${(bigBytes / 1e6).toFixed(0)} MB, long source ${(longDurationSec / 60).toFixed(1)} min)`,
+  );
   return { short, long, longDurationSec, big, bigBytes };
 }

@@ -52,7 +52,9 @@ export function markdownTable(sections: Section[]): string {
   for (const s of sections) {
     lines.push(`### ${s.title}`, '', '| figure | median | min | max | n | unit | target | result |', '|---|--:|--:|--:|--:|---|---|---|');
     for (const f of s.figures) {
-      lines.push(`| ${f.label.trim()} | ${fmt(f.median, f.unit)} | ${fmt(f.min, f.unit)} | ${fmt(f.max, f.unit)} | ${f.n} | ${f.unit} | ${f.target ?? ''} | ${verdict(f)} |`);
+      lines.push(
+        `| ${f.label.trim()} | ${fmt(f.median, f.unit)} | ${fmt(f.min, f.unit)} | ${fmt(f.max, f.unit)} | ${f.n} | ${f.unit} | ${f.target ?? ''} | ${verdict(f)} |`,
+      );
     }
     lines.push('');
   }
@@ -71,9 +73,7 @@ export function textTable(sections: Section[]): string {
     }
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.filter((_r, j) => !heads.has(j)).map((r) => r[i].length)));
-  return rows
-    .map((r, j) => (heads.has(j) ? r[0] : r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')))
-    .join('\n');
+  return rows.map((r, j) => (heads.has(j) ? r[0] : r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '))).join('\n');
 }
 
 export async function writeJson(out: string, payload: unknown): Promise<void> {
@@ -91,7 +91,11 @@ const END = '<!-- bench:end -->';
  * outside them (the analysis) is kept.
  */
 export async function writeDoc(sections: Section[], machine: Machine, meta: { date: string; durationSec: number; mode: string }): Promise<void> {
-  const failing = sections.flatMap((s) => s.figures.filter((f) => f.pass === false).map((f) => `${f.label.trim()} (${fmt(f.median, f.unit)}${f.unit === 'x' ? '' : ` ${f.unit}`}, target ${f.target})`));
+  const failing = sections.flatMap((s) =>
+    s.figures
+      .filter((f) => f.pass === false)
+      .map((f) => `${f.label.trim()} (${fmt(f.median, f.unit)}${f.unit === 'x' ? '' : ` ${f.unit}`}, target ${f.target})`),
+  );
   const generated = [
     BEGIN,
     `Last run: ${meta.date}, \`npm run bench\` (${meta.mode}), ${Math.round(meta.durationSec)} s.`,

@@ -5,7 +5,7 @@
  * is the embedded default, and MALLOC_ARENA_MAX=2 as `npm start` sets it. Also: an RSS sampler
  * reading /proc/<pid>/status every 50 ms.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,10 +46,12 @@ async function spawnServer(argv: string[], env: NodeJS.ProcessEnv, port: number,
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   let ended = false;
-  const exited = new Promise<void>((r) => child.on('exit', () => {
-    ended = true;
-    r();
-  }));
+  const exited = new Promise<void>((r) =>
+    child.on('exit', () => {
+      ended = true;
+      r();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const server: ChildServer = {
     child,
@@ -92,7 +94,12 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) {
     // Only the embedded defaults: nothing of the caller's service settings leaks in.
-    if (/^(PORT|HOST|PUBLIC_URL|DATA_DIR|DATABASE_URL|STORAGE_URL|API_KEYS|NODE_OPTIONS|VITEST.*|NODE_ENV|WORKER_CONCURRENCY|MAX_SOURCE_BYTES|RANGE_READ_MIN_BYTES|SYNC_WAIT_MS|RATE_LIMIT_PER_MINUTE|WEBHOOK_URL|WEBHOOK_SECRET|LOG_LEVEL|ALLOW_PRIVATE_URLS|DOWNLOAD_TIMEOUT_MS|MAX_QUEUED_JOBS|PROFILE_PAGES)$/.test(k)) delete env[k];
+    if (
+      /^(PORT|HOST|PUBLIC_URL|DATA_DIR|DATABASE_URL|STORAGE_URL|API_KEYS|NODE_OPTIONS|VITEST.*|NODE_ENV|WORKER_CONCURRENCY|MAX_SOURCE_BYTES|RANGE_READ_MIN_BYTES|SYNC_WAIT_MS|RATE_LIMIT_PER_MINUTE|WEBHOOK_URL|WEBHOOK_SECRET|LOG_LEVEL|ALLOW_PRIVATE_URLS|DOWNLOAD_TIMEOUT_MS|MAX_QUEUED_JOBS|PROFILE_PAGES)$/.test(
+        k,
+      )
+    )
+      delete env[k];
   }
   return { ...env, ...extra };
 }

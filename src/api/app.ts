@@ -1,31 +1,29 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
-import { createHash } from 'node:crypto';
+import type { BlobLoader, BlobStore } from '../blobs/ports.js';
 import type { CharacterService } from '../characters/character-service.js';
 import type { KeyService } from '../keys/key-service.js';
-import type { BlobLoader, BlobStore } from '../blobs/ports.js';
 import { authHook } from './auth.js';
 import { answerConnectionError } from './connection-errors.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
-import {
-  ignoreUnknownExpectations, installUrlLengthLimit, limitConnections, ROUTER_OPTIONS, serverOptions, type ConnectionSettings,
-} from './http-server.js';
-import { removeUploadsAfterEachRequest } from './multipart-body.js';
+import { type ConnectionSettings, ignoreUnknownExpectations, installUrlLengthLimit, limitConnections, ROUTER_OPTIONS, serverOptions } from './http-server.js';
 import { installJsonBodyParser } from './json-body.js';
 import { metricsRoutes } from './metrics.js';
 import type { MetricsAccessSettings } from './metrics-access.js';
+import { removeUploadsAfterEachRequest } from './multipart-body.js';
 import { characterRoutes } from './routes/characters.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
-import { profileRoutes } from './routes/profile.js';
 import { modelRoutes } from './routes/models.js';
-import { installSecurityHeaders, SECURITY_HEADERS } from './security-headers.js';
+import { profileRoutes } from './routes/profile.js';
 import { sdkCharacterRoutes } from './routes/sdk-characters.js';
-import { videoRoutes, type VideoRouteDeps } from './routes/videos.js';
+import { type VideoRouteDeps, videoRoutes } from './routes/videos.js';
+import { installSecurityHeaders, SECURITY_HEADERS } from './security-headers.js';
 
 export interface AppDeps {
   characters: CharacterService;
@@ -34,13 +32,14 @@ export interface AppDeps {
   signingSecret: string;
   readiness: ReadinessChecks;
   queueDepth: () => Promise<number>;
-  settings: ConnectionSettings & MetricsAccessSettings & {
-    publicUrl: string;
-    maxBodyBytes: number;
-    rateLimitPerMinute: number | null;
-    profilePages: 'all' | 'public' | 'off';
-    logLevel: string;
-  };
+  settings: ConnectionSettings &
+    MetricsAccessSettings & {
+      publicUrl: string;
+      maxBodyBytes: number;
+      rateLimitPerMinute: number | null;
+      profilePages: 'all' | 'public' | 'off';
+      logLevel: string;
+    };
   /** Video tasks in the OpenAI Videos API shape. */
   videos: Omit<VideoRouteDeps, 'blobs'>;
   logger?: boolean | object;

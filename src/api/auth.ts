@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '../principal.js';
 import type { KeyService } from '../keys/key-service.js';
+import type { Principal } from '../principal.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { connectionErrorToAppError, envelopeOf, type ConnectionError } from './error-handler.js';
+import { type ConnectionError, connectionErrorToAppError, envelopeOf } from './error-handler.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /** How long a refused client gets to read the answer before its socket is destroyed. */

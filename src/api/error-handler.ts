@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, isAppError, type ErrorCode } from '../errors.js';
+import { AppError, type ErrorCode, isAppError } from '../errors.js';
 import { statusOf } from './error-status.js';
 
 /** Which code a schema failure on a field maps to; anything else is invalid_parameter. */
@@ -43,9 +43,7 @@ export function connectionErrorToAppError(err: ConnectionError): AppError {
   if (err.code === 'HPE_HEADER_OVERFLOW') {
     const parsed = Buffer.isBuffer(err.rawPacket) ? err.rawPacket.subarray(0, err.bytesParsed) : null;
     const inRequestLine = !!parsed && /^[A-Z]+ /.test(parsed.subarray(0, 16).toString('latin1')) && !parsed.includes(10);
-    return inRequestLine
-      ? new AppError('url_too_long', 'the URL is too long')
-      : new AppError('headers_too_large', 'the request headers are too large');
+    return inRequestLine ? new AppError('url_too_long', 'the URL is too long') : new AppError('headers_too_large', 'the request headers are too large');
   }
   return new AppError('malformed_request', 'the request is not valid HTTP');
 }
@@ -107,7 +105,5 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (error.code === 'internal_error') request.log.error({ err }, 'unhandled error');
     return sendError(reply, error, status);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => sendError(reply, new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
 }

@@ -19,7 +19,10 @@ export function installJsonBodyParser(app: FastifyInstance): void {
     }
     const field = fieldWithForbiddenKey(body);
     if (field !== null) {
-      return done(new AppError('invalid_parameter', `\`${field}\` holds a key that is not allowed (__proto__, constructor, prototype)`, { param: field }), undefined);
+      return done(
+        new AppError('invalid_parameter', `\`${field}\` holds a key that is not allowed (__proto__, constructor, prototype)`, { param: field }),
+        undefined,
+      );
     }
     done(null, body);
   });

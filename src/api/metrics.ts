@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { metricsAccess, type MetricsAccessSettings } from './metrics-access.js';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type MetricsAccessSettings, metricsAccess } from './metrics-access.js';
 
 /**
  * GET /metrics (Prometheus): process metrics, requests by route and status, and the queue's depth.
@@ -38,8 +38,10 @@ export function metricsRoutes(opts: { queueDepth: () => Promise<number>; access:
       requests.inc({ method: req.method, route, status: String(reply.statusCode) });
       duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
     });
-    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] }, onRequest: metricsAccess(opts.access) }, async (_req, reply) =>
-      reply.type(registry.contentType).send(await registry.metrics()),
+    app.get(
+      '/metrics',
+      { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] }, onRequest: metricsAccess(opts.access) },
+      async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
     );
   };
 }

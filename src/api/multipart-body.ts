@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeJsonFields, type FieldShape } from './form-fields.js';
-import { readMultipartForm, type FileFieldLimit, type ParsedForm } from './multipart-form.js';
+import { type FileFieldLimit, type ParsedForm, readMultipartForm } from './multipart-form.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -54,7 +54,10 @@ export function removeUploadsAfterEachRequest(app: FastifyInstance): void {
   };
   app.addHook('onSend', (req, _reply, payload, done) => {
     if (req.uploads === undefined) return done(null, payload);
-    remove(req).then(() => done(null, payload), (err: Error) => done(err));
+    remove(req).then(
+      () => done(null, payload),
+      (err: Error) => done(err),
+    );
   });
   app.addHook('onRequestAbort', remove);
 }

@@ -1,12 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import { formFieldsOf, pathOfField, type FormFields } from './form-fields.js';
+import { type FormFields, formFieldsOf, pathOfField } from './form-fields.js';
 
 /**
  * A file of a multipart body, streamed to a temp path. A class, so that a JSON body can never
@@ -117,8 +117,8 @@ export async function readMultipartForm(
     const code = (err as { code?: string }).code;
     if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('source_too_large', 'the uploaded file is too large');
     // @fastify/multipart's own refusal of a field named like an Object.prototype property; it does not say which.
-    if (code === 'FST_PROTO_VIOLATION') throw new AppError('invalid_parameter', 'a form field is named like an Object.prototype property (__proto__, constructor, ...)');
+    if (code === 'FST_PROTO_VIOLATION')
+      throw new AppError('invalid_parameter', 'a form field is named like an Object.prototype property (__proto__, constructor, ...)');
     throw new AppError('invalid_parameter', 'the multipart body could not be read');
   }
 }
-

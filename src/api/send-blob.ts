@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BlobLoader, BlobStore, LoadedBlob } from '../blobs/ports.js';
 import { AppError } from '../errors.js';
 import { parseRange } from './serve-range.js';
-import type { BlobLoader, BlobStore, LoadedBlob } from '../blobs/ports.js';
 
 type Blobs = Pick<BlobStore, 'stat' | 'read'> & Partial<BlobLoader>;
 
@@ -9,13 +9,7 @@ type Blobs = Pick<BlobStore, 'stat' | 'read'> & Partial<BlobLoader>;
  * Sends a blob with its type, honouring a single `Range` (206, or 416 when unsatisfiable). A
  * store that can `load` hands small blobs over as bytes (kept in memory); others are streamed.
  */
-export async function sendBlob(
-  req: FastifyRequest,
-  reply: FastifyReply,
-  blobs: Blobs,
-  key: string,
-  contentType?: string,
-): Promise<FastifyReply> {
+export async function sendBlob(req: FastifyRequest, reply: FastifyReply, blobs: Blobs, key: string, contentType?: string): Promise<FastifyReply> {
   const meta = blobs.load ? await blobs.load(key) : await blobs.stat(key);
   if (!meta) throw new AppError('not_found', 'this file no longer exists');
   const bytes = (meta as Partial<LoadedBlob>).bytes ?? null;

@@ -14,8 +14,7 @@ export type FileSignatureCheck = 'ok' | 'expired' | 'bad';
 const EXP_PATTERN = /^\d{1,15}$/;
 const SIG_PATTERN = /^[A-Za-z0-9_-]{43}$/; // 32 bytes of HMAC-SHA256, base64url without padding
 
-const mac = (secret: string | Buffer, key: string, exp: string) =>
-  createHmac('sha256', secret).update(`${key}\n${exp}`).digest('base64url');
+const mac = (secret: string | Buffer, key: string, exp: string) => createHmac('sha256', secret).update(`${key}\n${exp}`).digest('base64url');
 
 export function signFilePath(secret: string | Buffer, key: string, expiresAt: number): string {
   assertValidBlobKey(key);

@@ -86,9 +86,21 @@ export function withSmallBlobCache(inner: BlobStore, opts: SmallBlobCacheOptions
     },
     stat: (key) => inner.stat(key),
     read: (key, range) => inner.read(key, range),
-    putFile: (key, localPath, contentType) => writing((k) => k === key, () => inner.putFile(key, localPath, contentType)),
-    putBuffer: (key, data, contentType) => writing((k) => k === key, () => inner.putBuffer(key, data, contentType)),
-    deletePrefix: (prefix) => writing((k) => k.startsWith(prefix), () => inner.deletePrefix(prefix)),
+    putFile: (key, localPath, contentType) =>
+      writing(
+        (k) => k === key,
+        () => inner.putFile(key, localPath, contentType),
+      ),
+    putBuffer: (key, data, contentType) =>
+      writing(
+        (k) => k === key,
+        () => inner.putBuffer(key, data, contentType),
+      ),
+    deletePrefix: (prefix) =>
+      writing(
+        (k) => k.startsWith(prefix),
+        () => inner.deletePrefix(prefix),
+      ),
     ping: () => inner.ping(),
   };
 }

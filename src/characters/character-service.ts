@@ -1,20 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError, type ErrorCode } from '../errors.js';
-import type { Principal } from '../principal.js';
-import { assertQueueHasRoom, type JobQueue } from '../jobs/ports.js';
+import { characterKeys } from '../blob-keys.js';
 import type { BlobStore } from '../blobs/ports.js';
-import { findCharacterByIdOrUsername, type CharacterRecord, type Store, type Visibility } from '../records/ports.js';
+import { unixNow } from '../clock.js';
+import { AppError, type ErrorCode } from '../errors.js';
+import { assertQueueHasRoom, type JobQueue } from '../jobs/ports.js';
+import type { Principal } from '../principal.js';
+import { type CharacterRecord, findCharacterByIdOrUsername, type Store, type Visibility } from '../records/ports.js';
+import { isDataUrl } from '../source-url.js';
+import { parseDisplayName } from './display-name.js';
 import type { CharacterEvents } from './events.js';
 import type { SourceFetcher, UrlSigner } from './ports.js';
-import { parseDisplayName } from './display-name.js';
 import { checkWindowInside, parseTimestamps } from './timestamps.js';
 import { pickUniqueUsername } from './usernames.js';
-import { toCharacterView, type CharacterView } from './view.js';
-import { unixNow } from '../clock.js';
-import { characterKeys } from '../blob-keys.js';
-import { isDataUrl } from '../source-url.js';
+import { type CharacterView, toCharacterView } from './view.js';
 
 export interface CreateCharacterInput {
   timestamps?: unknown;
@@ -55,7 +55,14 @@ const newCharacterId = () => `ch_${randomBytes(16).toString('hex')}`;
 
 /** The errors that are about the source itself: the request field that named it is their param. */
 const SOURCE_ERRORS = new Set<ErrorCode>([
-  'invalid_url', 'url_not_allowed', 'source_unreachable', 'source_timeout', 'source_too_large', 'unsupported_media', 'media_too_large', 'task_not_found',
+  'invalid_url',
+  'url_not_allowed',
+  'source_unreachable',
+  'source_timeout',
+  'source_too_large',
+  'unsupported_media',
+  'media_too_large',
+  'task_not_found',
 ]);
 const SOURCE_FIELDS: Record<CharacterRecord['source']['kind'], string> = { url: 'url', task: 'from_task', upload: 'video' };
 
@@ -163,7 +170,11 @@ export function createCharacterService(deps: CharacterServiceDeps) {
       if (opts.idempotencyKey) {
         const hash = requestHash(input);
         const rec = await store.idempotency.putIfAbsent({
-          keyId: p.keyId, idemKey: opts.idempotencyKey, requestHash: hash, characterId: id, createdAt: now(),
+          keyId: p.keyId,
+          idemKey: opts.idempotencyKey,
+          requestHash: hash,
+          characterId: id,
+          createdAt: now(),
         });
         if (rec.requestHash !== hash) {
           throw new AppError('idempotency_conflict', 'this Idempotency-Key was used with another request body');
@@ -184,10 +195,14 @@ export function createCharacterService(deps: CharacterServiceDeps) {
 
       try {
         await assertQueueHasRoom(queue, deps.maxQueuedJobs);
-        const username = await pickUniqueUsername(p.owner, {
-          handleTaken: (handle) => store.characters.handleExists(handle),
-          usernameTaken: (u) => store.characters.usernameExists(u),
-        }, input.username);
+        const username = await pickUniqueUsername(
+          p.owner,
+          {
+            handleTaken: (handle) => store.characters.handleExists(handle),
+            usernameTaken: (u) => store.characters.usernameExists(u),
+          },
+          input.username,
+        );
         if (input.upload) {
           await blobs.putFile(characterKeys(id).upload, input.upload.path, 'application/octet-stream');
         } else if (input.url !== undefined && isDataUrl(input.url) && source.kind === 'url') {
@@ -203,12 +218,25 @@ export function createCharacterService(deps: CharacterServiceDeps) {
         const t = now();
         const handle = username.slice(p.owner.length + 1);
         await store.characters.insert({
-          id, keyId: p.keyId, owner: p.owner, handle, username,
+          id,
+          keyId: p.keyId,
+          owner: p.owner,
+          handle,
+          username,
           displayName: input.display_name?.trim() || handle,
           visibility: input.visibility ?? 'private',
-          status: 'processing', errorCode: null, errorMessage: null, source,
-          startSec: window.startSec, endSec: window.endSec, model: input.model ?? null,
-          portraitKey: null, clipKey: null, media: null, createdAt: t, updatedAt: t,
+          status: 'processing',
+          errorCode: null,
+          errorMessage: null,
+          source,
+          startSec: window.startSec,
+          endSec: window.endSec,
+          model: input.model ?? null,
+          portraitKey: null,
+          clipKey: null,
+          media: null,
+          createdAt: t,
+          updatedAt: t,
         });
         await queue.enqueue('character.create', { characterId: id }, { id: `job_${id}` });
       } catch (err) {

@@ -27,7 +27,10 @@ export class CharacterEvents {
       };
       const deadline = setTimeout(finish, ms);
       const poll = setInterval(() => {
-        check().then((done) => done && finish(), () => {});
+        check().then(
+          (done) => done && finish(),
+          () => {},
+        );
       }, pollMs);
       this.emitter.on(id, finish);
     });

@@ -2,17 +2,16 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { characterKeys } from '../blob-keys.js';
+import type { BlobStore } from '../blobs/ports.js';
+import { unixNow } from '../clock.js';
 import { AppError, isAppError } from '../errors.js';
 import type { JobContext } from '../jobs/ports.js';
-import type { BlobStore } from '../blobs/ports.js';
 import type { CharacterRecord, Store } from '../records/ports.js';
-import { characterKeys } from '../blob-keys.js';
 import { isDataUrl } from '../source-url.js';
-import type { ProbeResult } from './ports.js';
 import type { CharacterEvents } from './events.js';
-import type { MediaToolkit, RangeRead, SourceFetcher } from './ports.js';
+import type { MediaToolkit, ProbeResult, RangeRead, SourceFetcher } from './ports.js';
 import { checkWindowInside } from './timestamps.js';
-import { unixNow } from '../clock.js';
 
 export interface MakeCharacterDeps {
   store: Pick<Store, 'characters' | 'tasks'>;
@@ -50,9 +49,7 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
   async function cutWindow(c: CharacterRecord, src: string, probe: ProbeResult, clipPath: string, signal: AbortSignal) {
     const chooser = media.newFrameChooser();
     try {
-      const extraction = await media.extractWindow(
-        src, probe, { startSec: c.startSec, endSec: c.endSec, clipPath }, (f) => chooser.offer(f), signal,
-      );
+      const extraction = await media.extractWindow(src, probe, { startSec: c.startSec, endSec: c.endSec, clipPath }, (f) => chooser.offer(f), signal);
       const choice = await chooser.result();
       if (!choice) throw new AppError('unsupported_media', 'no frame could be decoded inside the window');
       const portrait = await media.cutPortrait(choice.frame, choice.face);

@@ -54,11 +54,7 @@ export function parseTimestamps(input: unknown): TimeWindow {
 /** The window must end inside the video: end <= duration (+ tolerance). */
 export function checkWindowInside(window: TimeWindow, durationSec: number): void {
   if (window.endSec > durationSec + DURATION_TOLERANCE_SEC) {
-    throw new AppError(
-      'timestamps_out_of_range',
-      `timestamps end at ${window.endSec}s but the video lasts ${round(durationSec)}s`,
-      { param: 'timestamps' },
-    );
+    throw new AppError('timestamps_out_of_range', `timestamps end at ${window.endSec}s but the video lasts ${round(durationSec)}s`, { param: 'timestamps' });
   }
 }
 

@@ -1,7 +1,7 @@
-import { basename, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
-import type { Config } from '../config/config.js';
+import { basename, resolve } from 'node:path';
 import { parseDisplayName } from '../characters/display-name.js';
+import type { Config } from '../config/config.js';
 import { isAppError } from '../errors.js';
 import type { Principal } from '../principal.js';
 import { createRuntime, type Runtime } from '../wiring.js';

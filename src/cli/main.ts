@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { type Config, ConfigError, loadConfig } from '../config/config.js';
 import { createCharacterFromCli } from './create.js';
 import { keysCommand } from './keys.js';
 import { migrate } from './migrate.js';
@@ -46,8 +46,13 @@ export async function runCli(argv: string[]): Promise<number> {
       const { values } = parseArgs({
         args: rest,
         options: {
-          file: { type: 'string' }, url: { type: 'string' }, timestamps: { type: 'string' },
-          key: { type: 'string' }, username: { type: 'string' }, 'display-name': { type: 'string' }, public: { type: 'boolean' },
+          file: { type: 'string' },
+          url: { type: 'string' },
+          timestamps: { type: 'string' },
+          key: { type: 'string' },
+          username: { type: 'string' },
+          'display-name': { type: 'string' },
+          public: { type: 'boolean' },
         },
       });
       return createCharacterFromCli(config, values);

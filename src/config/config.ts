@@ -2,9 +2,7 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /** The one reader of process.env. Every setting (README "Settings", docs/api.md), typed and validated at boot. */
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const positiveInt = z.coerce.number().int().positive();
 
@@ -34,7 +32,10 @@ const schema = z.object({
   SYNC_WAIT_MS: positiveInt.default(120_000),
   JOB_MAX_ATTEMPTS: positiveInt.default(3),
   WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
-  WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be whsec_ + base64').optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be whsec_ + base64')
+    .optional(),
   ENGINE_MODELS: z.string().optional(),
   VIDEO_POLL_AFTER_MS: positiveInt.default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -102,7 +103,10 @@ export interface Config {
 export class ConfigError extends Error {}
 
 const list = (v: string | undefined): string[] =>
-  (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Reads the settings once. A wrong setting throws a ConfigError whose message is one line naming it. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -187,6 +191,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** Strict forms only: four-part dotted IPv4 or IPv6, with an optional prefix length. */
 const isAddressOrCidr = (s: string) =>
-  s.includes('/')
-    ? ipaddr.IPv4.isValidCIDRFourPartDecimal(s) || ipaddr.IPv6.isValidCIDR(s)
-    : ipaddr.IPv4.isValidFourPartDecimal(s) || ipaddr.IPv6.isValid(s);
+  s.includes('/') ? ipaddr.IPv4.isValidCIDRFourPartDecimal(s) || ipaddr.IPv6.isValidCIDR(s) : ipaddr.IPv4.isValidFourPartDecimal(s) || ipaddr.IPv6.isValid(s);

@@ -49,10 +49,7 @@ export function modelMapFromSetting(setting: string | undefined): Record<string,
  * Chooses the engine of a task by its model. Every model of `modelMap` must name one of
  * `engines` (checked here, at start-up: a typo in ENGINE_MODELS fails fast).
  */
-export function createEngineRegistry(
-  engines: readonly Engine[],
-  modelMap: Readonly<Record<string, string>> = DEFAULT_MODEL_MAP,
-): EngineRegistry {
+export function createEngineRegistry(engines: readonly Engine[], modelMap: Readonly<Record<string, string>> = DEFAULT_MODEL_MAP): EngineRegistry {
   const byName = new Map<string, Engine>();
   for (const e of engines) {
     if (byName.has(e.name)) throw new Error(`engine '${e.name}' is registered twice`);

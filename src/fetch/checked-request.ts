@@ -1,6 +1,6 @@
-import { request, type Dispatcher } from 'undici';
-import { parseSourceUrl, type SourceUrlRules } from './parse-source-url.js';
+import { type Dispatcher, request } from 'undici';
 import { unreachable } from './fetch-errors.js';
+import { parseSourceUrl, type SourceUrlRules } from './parse-source-url.js';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
@@ -43,9 +43,7 @@ function resolveLocation(location: string, base: URL): string {
   }
 }
 
-
 export function singleHeader(value: string | string[] | undefined): string | null {
   if (Array.isArray(value)) return value[0] ?? null;
   return value ?? null;
 }
-

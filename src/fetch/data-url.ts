@@ -53,13 +53,15 @@ export function checkDataUrl(dataUrl: string, maxBytes: number): { mime: string;
   return parsed;
 }
 
-
 function parseDataUrl(dataUrl: string): { mime: string; base64: string } {
   const text = dataUrl.trim();
   const comma = text.indexOf(',');
   if (!/^data:/i.test(text) || comma === -1) throw malformed('url is not a valid data URL');
 
-  const params = text.slice(5, comma).split(';').map((p) => p.trim());
+  const params = text
+    .slice(5, comma)
+    .split(';')
+    .map((p) => p.trim());
   const mime = params[0].toLowerCase();
   if (!VIDEO_MIME.test(mime) && mime !== OCTET_STREAM) {
     throw malformed('a data URL must hold a video (data:video/<type>;base64,...)');

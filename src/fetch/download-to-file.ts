@@ -1,12 +1,11 @@
-import { rm, open } from 'node:fs/promises';
-import { Transform, type Readable } from 'node:stream';
+import { open, rm } from 'node:fs/promises';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { REQUEST_HEADERS, requestFollowingRedirects, singleHeader } from './checked-request.js';
+import type { DownloadLimits, DownloadResult, NetworkOverrides } from './download-options.js';
 import { originAnswered, timedOut, toDownloadError, tooLarge } from './fetch-errors.js';
 import { parseSourceUrl, type SourceUrlRules } from './parse-source-url.js';
 import { createSafeDispatcher } from './safe-dispatcher.js';
-import type { DownloadLimits, DownloadResult, NetworkOverrides } from './download-options.js';
-
 
 /**
  * GETs an http(s) source onto `destPath`, streaming, with every hop of every redirect checked
@@ -36,7 +35,11 @@ export async function downloadToFile(
 
   try {
     const { response, url: finalUrl } = await requestFollowingRedirects(current, {
-      rules, dispatcher, maxRedirects: limits.maxRedirects, signal: abortSignal, headers: REQUEST_HEADERS,
+      rules,
+      dispatcher,
+      maxRedirects: limits.maxRedirects,
+      signal: abortSignal,
+      headers: REQUEST_HEADERS,
     });
     if (response.statusCode < 200 || response.statusCode > 299) {
       // Not dumped: an error page whose body never comes would hold the answer until the deadline.
@@ -89,4 +92,3 @@ async function streamToFile(body: Readable, destPath: string, maxBytes: number, 
   }
   return bytes;
 }
-

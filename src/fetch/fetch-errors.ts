@@ -18,11 +18,9 @@ export function toDownloadError(err: unknown, deadline: AbortSignal, callerSigna
   return unreachable('could not reach the source', err);
 }
 
-
 export function unreachable(message: string, cause?: unknown): AppError {
   return new AppError('source_unreachable', message, { param: 'url', cause });
 }
-
 
 /** A final answer that is not 2xx: a 4xx means the URL is wrong (the caller's to fix), anything else that the source failed. */
 export function originAnswered(status: number): AppError {
@@ -31,11 +29,9 @@ export function originAnswered(status: number): AppError {
   return unreachable(message);
 }
 
-
 export function tooLarge(maxBytes: number): AppError {
   return new AppError('source_too_large', `source is larger than ${maxBytes} bytes`, { param: 'url' });
 }
-
 
 export function timedOut(timeoutMs: number): AppError {
   return new AppError('source_timeout', `source download took longer than ${timeoutMs} ms`, { param: 'url' });

@@ -1,8 +1,7 @@
-import { writeDataUrlToFile } from './data-url.js';
-import { downloadToFile } from './download-to-file.js';
-import type { DownloadLimits, DownloadResult, NetworkOverrides } from './download-options.js';
 import { isDataUrl } from '../source-url.js';
-
+import { writeDataUrlToFile } from './data-url.js';
+import type { DownloadLimits, DownloadResult, NetworkOverrides } from './download-options.js';
+import { downloadToFile } from './download-to-file.js';
 
 /** Brings a source (`data:` or http(s) URL) onto local disk at `destPath`, within `limits`. */
 export async function fetchSource(

@@ -49,12 +49,7 @@ export function hostWithoutBrackets(hostname: string): string {
 function isPrivateName(hostname: string): boolean {
   // A trailing dot makes the same name fully qualified: `localhost.` is still localhost.
   const name = hostname.toLowerCase().replace(/\.+$/, '');
-  return (
-    name === 'localhost' ||
-    name.endsWith('.localhost') ||
-    name.endsWith('.local') ||
-    name.endsWith('.internal')
-  );
+  return name === 'localhost' || name.endsWith('.localhost') || name.endsWith('.local') || name.endsWith('.internal');
 }
 
 export function notAllowed(): AppError {

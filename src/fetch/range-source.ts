@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { request, type Dispatcher } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { REQUEST_HEADERS, requestFollowingRedirects, singleHeader } from './checked-request.js';
+import type { DownloadLimits, NetworkOverrides } from './download-options.js';
 import { originAnswered, timedOut, toDownloadError, tooLarge, unreachable } from './fetch-errors.js';
 import { parseSourceUrl, type SourceUrlRules } from './parse-source-url.js';
 import { createSafeDispatcher } from './safe-dispatcher.js';
-import type { DownloadLimits, NetworkOverrides } from './download-options.js';
 
 /** A remote source read in place: ffmpeg reads `localUrl`, and only the bytes it asks for cross the network. */
 export interface RangeSource {
@@ -76,7 +76,11 @@ export async function openRangeSource(
   let size: number;
   try {
     const { response, url: finalUrl } = await requestFollowingRedirects(start, {
-      rules, dispatcher, maxRedirects: limits.maxRedirects, signal, headers: { ...REQUEST_HEADERS, range: 'bytes=0-0' },
+      rules,
+      dispatcher,
+      maxRedirects: limits.maxRedirects,
+      signal,
+      headers: { ...REQUEST_HEADERS, range: 'bytes=0-0' },
     });
     const range = CONTENT_RANGE.exec(singleHeader(response.headers['content-range']) ?? '');
     await response.body.dump();
@@ -142,7 +146,10 @@ export async function openRangeSource(
     while (pos <= to && !res.destroyed && !failure) {
       const end = Math.min(to, pos + RELAY_CHUNK_BYTES - 1);
       const upstream: Dispatcher.ResponseData = await request(origin, {
-        method: 'GET', dispatcher, signal, headers: { ...REQUEST_HEADERS, range: `bytes=${pos}-${end}` },
+        method: 'GET',
+        dispatcher,
+        signal,
+        headers: { ...REQUEST_HEADERS, range: `bytes=${pos}-${end}` },
       });
       failure ??= refusedRange(upstream, pos, size);
       if (failure) {
@@ -172,7 +179,8 @@ export async function openRangeSource(
         return;
       }
     }
-    if (pos <= to) res.destroy(); // stopped by a failure
+    if (pos <= to)
+      res.destroy(); // stopped by a failure
     else res.end();
   }
 

@@ -2,8 +2,8 @@ import dns from 'node:dns/promises';
 import net, { type LookupFunction } from 'node:net';
 import { Agent, buildConnector } from 'undici';
 import { isForbiddenAddress } from './address-policy.js';
-import { hostWithoutBrackets, notAllowed } from './parse-source-url.js';
 import type { AddressPolicy, HostResolver } from './download-options.js';
+import { hostWithoutBrackets, notAllowed } from './parse-source-url.js';
 
 export interface SafeDispatcherOptions {
   allowPrivate: boolean;

@@ -1,11 +1,11 @@
 import type { SourceFetcher } from '../characters/ports.js';
-import { checkDataUrl } from './data-url.js';
-import { downloadToFile } from './download-to-file.js';
 import { isDataUrl } from '../source-url.js';
+import { checkDataUrl } from './data-url.js';
+import type { DownloadLimits, NetworkOverrides } from './download-options.js';
+import { downloadToFile } from './download-to-file.js';
 import { fetchSource } from './fetch-source.js';
 import { parseSourceUrl } from './parse-source-url.js';
 import { openRangeSource } from './range-source.js';
-import type { DownloadLimits, NetworkOverrides } from './download-options.js';
 
 /** Below this size a source is downloaded whole: one request beats several range reads. */
 export const RANGE_READ_MIN_BYTES = 32 * 1024 * 1024;

@@ -35,10 +35,15 @@ export const DEFAULT_TOOL_LIMITS: ToolLimits = { timeoutMs: 60_000, maxMemoryMb:
 /** Input options (before `-i`, or before ffprobe's input) that bound what decoding one input costs. */
 export function inputLimitArgs(): string[] {
   return [
-    '-max_pixels', String(MAX_PIXELS),
-    '-max_streams', String(MAX_STREAMS),
-    '-probesize', String(PROBE_BYTES),
-    '-analyzeduration', String(ANALYZE_MICROSECONDS),
-    '-threads', String(DECODER_THREADS),
+    '-max_pixels',
+    String(MAX_PIXELS),
+    '-max_streams',
+    String(MAX_STREAMS),
+    '-probesize',
+    String(PROBE_BYTES),
+    '-analyzeduration',
+    String(ANALYZE_MICROSECONDS),
+    '-threads',
+    String(DECODER_THREADS),
   ];
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import { LimitWatch, type LimitKind } from './limit-signs.js';
+import { type LimitKind, LimitWatch } from './limit-signs.js';
 import { DEFAULT_TOOL_LIMITS } from './limits.js';
 import { withMemoryLimit } from './memory-limit.js';
 import { TailBuffer } from './tail-buffer.js';
@@ -132,11 +132,7 @@ export function runToolStreaming(
 const NOT_STARTED = new Set([126, 127]);
 
 /** Runs a tool to the end and collects its stdout (bounded). */
-export async function runTool(
-  bin: string,
-  args: readonly string[],
-  opts: CollectOptions = {},
-): Promise<{ stdout: Buffer; stderrTail: string }> {
+export async function runTool(bin: string, args: readonly string[], opts: CollectOptions = {}): Promise<{ stdout: Buffer; stderrTail: string }> {
   const max = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT;
   const chunks: Buffer[] = [];
   let size = 0;

@@ -1,6 +1,6 @@
-import type { WebhookDeliveryPayload } from '../webhooks/ports.js';
 /** The typed job map: every kind of background work and its payload; the queue port; its admission rule. */
 import { AppError } from '../errors.js';
+import type { WebhookDeliveryPayload } from '../webhooks/ports.js';
 
 export interface JobPayloads {
   'character.create': { characterId: string };

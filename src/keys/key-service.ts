@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { unixNow } from '../clock.js';
 import { AppError } from '../errors.js';
 import type { Principal } from '../principal.js';
-import { ownerHandleFor } from './owner-handle.js';
 import type { ApiKeyRecord, ApiKeyRepo } from '../records/ports.js';
-import { unixNow } from '../clock.js';
-
+import { ownerHandleFor } from './owner-handle.js';
 
 export const hashKey = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 
@@ -19,10 +18,7 @@ export interface KeyService {
   authenticate(secret: string | undefined): Promise<Principal>;
 }
 
-export function createKeyService(
-  repo: ApiKeyRepo,
-  opts: { staticKeys: string[]; adminKeys: string[]; now?: () => number },
-): KeyService {
+export function createKeyService(repo: ApiKeyRepo, opts: { staticKeys: string[]; adminKeys: string[]; now?: () => number }): KeyService {
   const now = opts.now ?? unixNow;
   const admin = new Set(opts.adminKeys.map(hashKey));
   const statics = new Map<string, Principal>();
@@ -79,10 +75,7 @@ export function createKeyService(
         principal = hit.principal;
       } else {
         const rec = await repo.findByHash(hash);
-        principal =
-          rec && rec.revokedAt === null
-            ? { keyId: rec.id, owner: rec.owner, name: rec.name, admin: admin.has(hash) }
-            : null;
+        principal = rec && rec.revokedAt === null ? { keyId: rec.id, owner: rec.owner, name: rec.name, admin: admin.has(hash) } : null;
         if (cache.size > 10_000) cache.clear();
         cache.set(hash, { principal, until: Date.now() + CACHE_MS });
       }

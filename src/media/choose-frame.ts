@@ -3,8 +3,8 @@
  * frame overall.
  */
 import type { ChosenFrame, FaceBox, FrameChooser, RgbFrame } from '../characters/ports.js';
-import type { FaceDetector } from './faces/face-detector.js';
 import type { Box } from '../geometry.js';
+import type { FaceDetector } from './faces/face-detector.js';
 
 /** Variance of the Laplacian of `frame` (of `region` only when given); higher is sharper. */
 export type SharpnessScorer = (frame: RgbFrame, region?: Box) => number;

@@ -3,8 +3,8 @@
  * salient subject) of one frame.
  */
 import sharp from 'sharp';
-import { findSalientSubject, type Region } from './faces/saliency.js';
 import type { FaceBox, RgbFrame } from '../characters/ports.js';
+import { findSalientSubject, type Region } from './faces/saliency.js';
 
 export const PORTRAIT_SIZE = 512;
 

@@ -1,5 +1,5 @@
+import { type RunOptions, runToolStreaming } from '../ffmpeg/run.js';
 import { buildDurationScanArgs } from './ffmpeg/probe-args.js';
-import { runToolStreaming, type RunOptions } from '../ffmpeg/run.js';
 
 /**
  * The span of one stream's packets, from `pts_time,duration_time` CSV lines:
@@ -34,12 +34,7 @@ export class PacketSpan {
 }
 
 /** Measures a stream's duration by reading its packets (demux, no decode). */
-export async function scanStreamDuration(
-  ffprobe: string,
-  path: string,
-  streamIndex: number,
-  opts: RunOptions = {},
-): Promise<number | null> {
+export async function scanStreamDuration(ffprobe: string, path: string, streamIndex: number, opts: RunOptions = {}): Promise<number | null> {
   const span = new PacketSpan();
   await runToolStreaming(
     ffprobe,

@@ -1,6 +1,6 @@
+import type { ProbeResult } from '../characters/ports.js';
 import { AppError } from '../errors.js';
 import { MAX_PIXELS, MAX_STREAMS } from '../ffmpeg/limits.js';
-import type { ProbeResult } from '../characters/ports.js';
 
 /** Largest picture accepted: 8192x8192 pixels in all (the decoders' own limit too), and no side longer than 16384. */
 export { MAX_PIXELS, MAX_STREAMS };
@@ -71,8 +71,7 @@ export function inspectProbe(json: unknown): ProbeFacts {
   };
 }
 
-export const tooManyStreams = (count?: number) =>
-  `The source has ${count ?? 'more than ' + MAX_STREAMS} streams; at most ${MAX_STREAMS} are accepted.`;
+export const tooManyStreams = (count?: number) => `The source has ${count ?? 'more than ' + MAX_STREAMS} streams; at most ${MAX_STREAMS} are accepted.`;
 
 /** `inspectProbe` for a source whose duration must be in its header. */
 export function parseProbe(json: unknown): ProbeResult {

@@ -1,16 +1,16 @@
+import type { ProbeResult } from '../characters/ports.js';
 import { AppError } from '../errors.js';
-import { openByteSource } from './container/byte-source.js';
-import { readMp4Header } from './container/mp4-header.js';
 import { defaultBinaries } from '../ffmpeg/binaries.js';
-import { buildProbeArgs } from './ffmpeg/probe-args.js';
 import { runTool } from '../ffmpeg/run.js';
 import { isMediaToolError } from '../ffmpeg/tool-error.js';
-import { inspectProbe } from './probe-parse.js';
+import { openByteSource } from './container/byte-source.js';
+import { readMp4Header } from './container/mp4-header.js';
+import { buildProbeArgs } from './ffmpeg/probe-args.js';
 import { scanStreamDuration } from './probe-duration.js';
+import { inspectProbe } from './probe-parse.js';
 import { limitFailure } from './tool-failure.js';
-import type { ProbeResult } from '../characters/ports.js';
 
-export { parseProbe, inspectProbe, MAX_PIXELS, MAX_SIDE } from './probe-parse.js';
+export { inspectProbe, MAX_PIXELS, MAX_SIDE, parseProbe } from './probe-parse.js';
 
 export interface ProbeOptions {
   signal?: AbortSignal;

@@ -122,7 +122,7 @@ async function toPng(input: string, pngPath: string): Promise<void> {
   try {
     const img = sharp(input, { limitInputPixels: MAX_PIXELS });
     const meta = await img.metadata();
-    if (!meta.width || !meta.height || (meta.pages ?? 1) > 1 && meta.format === 'gif') throw new Error('not a still image');
+    if (!meta.width || !meta.height || ((meta.pages ?? 1) > 1 && meta.format === 'gif')) throw new Error('not a still image');
     // From the header, before anything is decoded.
     if (meta.width * meta.height > MAX_PIXELS) throw tooManyPixels();
     await img.rotate().resize({ width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true }).png().toFile(pngPath);

@@ -21,9 +21,11 @@ export function createMediaToolkit(opts: { ffmpegPath: string; ffprobePath: stri
     probe: (path, signal) => probeMedia(path, { signal, ffprobePath: opts.ffprobePath, timeoutMs, maxMemoryMb }),
     extractWindow: (src, probe, o, onFrame, signal) =>
       extractWindow(
-        src, probe,
+        src,
+        probe,
         { ...o, ffmpegPath: opts.ffmpegPath, ffprobePath: opts.ffprobePath, timeoutMs, maxMemoryMb, takeFrameBuffer: (n) => frames.take(n) },
-        onFrame, signal,
+        onFrame,
+        signal,
       ),
     newFrameChooser: () => createFrameChooser({ detector, scoreSharpness, recycle: (b) => frames.give(b) }),
     cutPortrait: (frame, face) => cutPortrait(frame, face),

@@ -1,16 +1,16 @@
 import { rm } from 'node:fs/promises';
+import type { ProbeResult, RgbFrame } from '../characters/ports.js';
 import { AppError } from '../errors.js';
 import { defaultBinaries } from '../ffmpeg/binaries.js';
 import { DEFAULT_TOOL_LIMITS } from '../ffmpeg/limits.js';
 import { runToolStreaming } from '../ffmpeg/run.js';
 import { isMediaToolError } from '../ffmpeg/tool-error.js';
 import { buildWindowArgs, planWindow, type WindowPlan } from './ffmpeg/window-args.js';
-import type { ProbeResult, RgbFrame } from '../characters/ports.js';
 import { limitFailure } from './tool-failure.js';
 import { FrameAssembler } from './window-frames.js';
 
-export { buildWindowArgs, buildWindowFilterGraph, planWindow } from './ffmpeg/window-args.js';
 export type { WindowPlan } from './ffmpeg/window-args.js';
+export { buildWindowArgs, buildWindowFilterGraph, planWindow } from './ffmpeg/window-args.js';
 
 export interface WindowOptions {
   startSec: number;

@@ -2,13 +2,13 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { videoKeys } from '../blob-keys.js';
+import type { BlobStore } from '../blobs/ports.js';
+import { unixNow } from '../clock.js';
 import type { EngineRegistry, RenderCharacter } from '../engines/ports.js';
 import { AppError, isAppError } from '../errors.js';
 import type { JobContext } from '../jobs/ports.js';
-import type { BlobStore } from '../blobs/ports.js';
 import type { Store, VideoTaskRecord } from '../records/ports.js';
-import { videoKeys } from '../blob-keys.js';
-import { unixNow } from '../clock.js';
 
 export interface RenderVideoDeps {
   store: Pick<Store, 'tasks' | 'characters'>;
@@ -85,8 +85,13 @@ export function createRenderVideoJob(deps: RenderVideoDeps) {
       await blobs.putFile(keys.thumbnail, result.thumbnailPath, 'image/webp');
       await blobs.putFile(keys.spritesheet, result.spritesheetPath, 'image/jpeg');
       return store.tasks.update(t.id, {
-        status: 'completed', progress: 100, completedAt: now(), durationSec: result.durationSec,
-        videoKey: keys.video, thumbnailKey: keys.thumbnail, spritesheetKey: keys.spritesheet,
+        status: 'completed',
+        progress: 100,
+        completedAt: now(),
+        durationSec: result.durationSec,
+        videoKey: keys.video,
+        thumbnailKey: keys.thumbnail,
+        spritesheetKey: keys.spritesheet,
       });
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,20 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EngineRegistry } from '../engines/ports.js';
 import { videoKeys } from '../blob-keys.js';
+import type { BlobStore } from '../blobs/ports.js';
+import { unixNow } from '../clock.js';
+import type { EngineRegistry } from '../engines/ports.js';
 import { AppError } from '../errors.js';
 import { assertQueueHasRoom, type JobQueue } from '../jobs/ports.js';
 import type { Principal } from '../principal.js';
-import type { BlobStore } from '../blobs/ports.js';
-import { findCharacterByIdOrUsername, type CharacterRecord, type Store, type VideoTaskRecord } from '../records/ports.js';
+import { type CharacterRecord, findCharacterByIdOrUsername, type Store, type VideoTaskRecord } from '../records/ports.js';
 import { findMentions } from './mentions.js';
-import {
-  DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_CHARACTERS_PER_VIDEO, type VideoSeconds, type VideoSize, type VideoVariant,
-} from './video-options.js';
 import type { InputReference, ReferenceImagePreparer } from './ports.js';
+import {
+  DEFAULT_MODEL,
+  DEFAULT_SECONDS,
+  DEFAULT_SIZE,
+  MAX_CHARACTERS_PER_VIDEO,
+  type VideoSeconds,
+  type VideoSize,
+  type VideoVariant,
+} from './video-options.js';
 import { toVideoView, type VideoView } from './view.js';
-import { unixNow } from '../clock.js';
 
 /** A request whose fields the API schema checked (src/api/schemas/videos.ts). */
 export interface CreateVideoInput {
@@ -113,10 +119,23 @@ export function createVideoService(deps: VideoServiceDeps) {
   async function enqueueTask(p: Principal, fields: ReturnType<typeof taskFields>, characterIds: string[], extra: Partial<VideoTaskRecord>, id = newVideoId()) {
     await assertQueueHasRoom(queue, deps.maxQueuedJobs);
     const task: VideoTaskRecord = {
-      id, keyId: p.keyId, ...fields, status: 'queued', progress: 0,
-      remixedFromVideoId: null, characterIds, inputReferenceKey: null,
-      videoKey: null, thumbnailKey: null, spritesheetKey: null, durationSec: null,
-      errorCode: null, errorMessage: null, createdAt: now(), completedAt: null, expiresAt: null,
+      id,
+      keyId: p.keyId,
+      ...fields,
+      status: 'queued',
+      progress: 0,
+      remixedFromVideoId: null,
+      characterIds,
+      inputReferenceKey: null,
+      videoKey: null,
+      thumbnailKey: null,
+      spritesheetKey: null,
+      durationSec: null,
+      errorCode: null,
+      errorMessage: null,
+      createdAt: now(),
+      completedAt: null,
+      expiresAt: null,
       ...extra,
     };
     await store.tasks.insert(task);
@@ -162,9 +181,10 @@ export function createVideoService(deps: VideoServiceDeps) {
     },
 
     async list(p: Principal, opts: { limit: number; order: 'asc' | 'desc'; after?: string }) {
-      if (opts.after) await findOwned(p, opts.after).catch(() => {
-        throw bad('after', '`after` must be the id of one of your videos');
-      });
+      if (opts.after)
+        await findOwned(p, opts.after).catch(() => {
+          throw bad('after', '`after` must be the id of one of your videos');
+        });
       const page = opts.limit === 0 ? { items: [], hasMore: false } : await store.tasks.listByKey(p.keyId, opts);
       const data = await Promise.all(page.items.map(view));
       return { object: 'list' as const, data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore };

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CharacterView } from '../characters/view.js';
 
-const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const STYLE = `
 body{margin:0;font:16px/1.5 system-ui,sans-serif;background:#0f1115;color:#e8e8ea;display:flex;justify-content:center}
@@ -80,5 +79,7 @@ ${clip}
 }
 
 export function renderNotFoundPage(): string {
-  return page('Character not found', `<div class="card"><h1>Character not found</h1><p class="note">This character does not exist or was deleted.</p></div>`, { noindex: true });
+  return page('Character not found', `<div class="card"><h1>Character not found</h1><p class="note">This character does not exist or was deleted.</p></div>`, {
+    noindex: true,
+  });
 }

@@ -47,12 +47,7 @@ export const MAX_ERROR_BODY_BYTES = 512;
  * Any other status, a redirect (never followed), a timeout or a network error: retryable.
  * Never throws.
  */
-export async function deliverWebhook(
-  url: string,
-  secret: string,
-  event: WebhookEvent,
-  opts: DeliverOptions = {},
-): Promise<DeliveryResult> {
+export async function deliverWebhook(url: string, secret: string, event: WebhookEvent, opts: DeliverOptions = {}): Promise<DeliveryResult> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const fetchImpl: FetchLike = opts.fetchImpl ?? (globalThis.fetch as unknown as FetchLike);
 
@@ -130,12 +125,7 @@ async function readBounded(body: ReadableStream<Uint8Array> | null, limit: numbe
   } finally {
     reader?.cancel().catch(() => {});
   }
-  return Buffer.concat(chunks)
-    .subarray(0, limit)
-    .toString('utf8')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 200);
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8').replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
 /** Retry-After as delta-seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */

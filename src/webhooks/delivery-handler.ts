@@ -1,6 +1,6 @@
 import { MAX_WEBHOOK_ATTEMPTS, MAX_WEBHOOK_DELAY_MS, nextDelayMs } from './backoff.js';
-import { deliverWebhook, type DeliverOptions, type DeliveryResult } from './deliver.js';
-import { deliveryJobId, type DeliveryQueue, type WebhookDeliveryPayload } from './delivery-queue.js';
+import { type DeliverOptions, type DeliveryResult, deliverWebhook } from './deliver.js';
+import { type DeliveryQueue, deliveryJobId, type WebhookDeliveryPayload } from './delivery-queue.js';
 import type { WebhookEvent } from './event.js';
 
 export interface WebhookLog {
@@ -9,12 +9,7 @@ export interface WebhookLog {
   error(obj: object, msg: string): void;
 }
 
-export type DeliverFn = (
-  url: string,
-  secret: string,
-  event: WebhookEvent,
-  opts: DeliverOptions,
-) => Promise<DeliveryResult>;
+export type DeliverFn = (url: string, secret: string, event: WebhookEvent, opts: DeliverOptions) => Promise<DeliveryResult>;
 
 export interface WebhookDeliveryHandlerDeps {
   /** Null (WEBHOOK_URL unset since the event was recorded): the delivery is dropped with a warning. */
@@ -62,10 +57,7 @@ export function createWebhookDeliveryHandler(deps: WebhookDeliveryHandlerDeps): 
   const scheduleNext = async (event: WebhookEvent, attempt: number, reason: string, retryAfterMs?: number) => {
     const delay = Math.min(Math.max(nextDelayMs(attempt, random), retryAfterMs ?? 0), MAX_WEBHOOK_DELAY_MS);
     const runAfter = now() + delay;
-    await deps.schedule.enqueue(
-      { event, attempt: attempt + 1 },
-      { id: deliveryJobId(event.type, event.data.id, attempt + 1), runAfter },
-    );
+    await deps.schedule.enqueue({ event, attempt: attempt + 1 }, { id: deliveryJobId(event.type, event.data.id, attempt + 1), runAfter });
     deps.log?.warn(
       { eventId: event.id, type: event.type, dataId: event.data.id, attempt, nextAttempt: attempt + 1, delayMs: delay, reason },
       'webhook delivery failed; retry scheduled',

@@ -6,7 +6,6 @@ export type { WebhookDeliveryPayload } from './ports.js';
 /** The job type of deliveries in `JobPayloads` (src/jobs/ports.ts). */
 export const WEBHOOK_DELIVER_JOB = 'webhook.deliver' as const;
 
-
 /**
  * Where deliveries wait durably: one row (job) per attempt. `id` makes enqueue idempotent (an id
  * that exists is left as it is); `runAfter` is unix ms, absent meaning now.
@@ -29,11 +28,7 @@ export function deliveryJobId(type: WebhookEventType, dataId: string, attempt: n
 
 /** The shape of `JobQueue` once `enqueue` opts take `runAfter` and the map has `'webhook.deliver'`. */
 export interface WebhookJobEnqueuer {
-  enqueue(
-    type: typeof WEBHOOK_DELIVER_JOB,
-    payload: WebhookDeliveryPayload,
-    opts: { id: string; runAfter?: number },
-  ): Promise<void>;
+  enqueue(type: typeof WEBHOOK_DELIVER_JOB, payload: WebhookDeliveryPayload, opts: { id: string; runAfter?: number }): Promise<void>;
 }
 
 /** Deliveries as jobs of the service's durable queue. */

@@ -1,12 +1,7 @@
 /** The webhook vocabulary that the job map and the delivery adapter share. */
 
 /** The events a receiver can get (see docs/api.md, Webhooks). */
-export const WEBHOOK_EVENT_TYPES = [
-  'video.completed',
-  'video.failed',
-  'character.completed',
-  'character.failed',
-] as const;
+export const WEBHOOK_EVENT_TYPES = ['video.completed', 'video.failed', 'character.completed', 'character.failed'] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

@@ -1,5 +1,5 @@
-import { deliveryJobId, type DeliveryQueue } from './delivery-queue.js';
 import type { WebhookLog } from './delivery-handler.js';
+import { type DeliveryQueue, deliveryJobId } from './delivery-queue.js';
 import { buildEvent, type WebhookEventType } from './event.js';
 
 /** What the services call when a character or a video task settles. */
@@ -17,11 +17,7 @@ export const noopWebhookNotifier: WebhookNotifier = {
 };
 
 /** Enqueues the first attempt of each event on the durable delivery queue. */
-export function createQueuedWebhookNotifier(deps: {
-  queue: DeliveryQueue;
-  log?: WebhookLog;
-  now?: () => number;
-}): WebhookNotifier {
+export function createQueuedWebhookNotifier(deps: { queue: DeliveryQueue; log?: WebhookLog; now?: () => number }): WebhookNotifier {
   const now = deps.now ?? Date.now;
   return {
     async notify(type, dataId) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHumanFaceDetector } from '../../src/media/faces/human-detector.js';
 import { makeFaceVideo } from '../support/faces.js';
 import { startFileServer } from '../support/file-server.js';
-import { dataUrlOf, startHarness, type Harness } from '../support/harness.js';
+import { dataUrlOf, type Harness, startHarness } from '../support/harness.js';
 import { makeHtml, makeVideo } from '../support/videos.js';
 
 /** The characters API end to end through app.inject, with the real pipeline on generated videos. */
@@ -168,13 +168,23 @@ describe('characters end to end', () => {
     const c = (await post({ url: files.url('plain.mp4'), timestamps: '0,1' })).json();
     expect((await get(`/sora/v1/characters/${c.id}`, 'bob')).statusCode).toBe(404);
     expect((await get(`/sora/v1/characters/${c.username}`, 'bob')).statusCode).toBe(404);
-    const patched = await h.app.inject({ method: 'PATCH', url: `/sora/v1/characters/${c.id}`, headers: h.alice, payload: { visibility: 'public', display_name: 'Open' } });
+    const patched = await h.app.inject({
+      method: 'PATCH',
+      url: `/sora/v1/characters/${c.id}`,
+      headers: h.alice,
+      payload: { visibility: 'public', display_name: 'Open' },
+    });
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({ visibility: 'public', display_name: 'Open' });
     const seen = await get(`/sora/v1/characters/@${c.username}`, 'bob');
     expect(seen.statusCode).toBe(200);
     for (const method of ['PATCH', 'DELETE'] as const) {
-      const res = await h.app.inject({ method, url: `/sora/v1/characters/${c.id}`, headers: h.bob, ...(method === 'PATCH' ? { payload: { display_name: 'mine' } } : {}) });
+      const res = await h.app.inject({
+        method,
+        url: `/sora/v1/characters/${c.id}`,
+        headers: h.bob,
+        ...(method === 'PATCH' ? { payload: { display_name: 'mine' } } : {}),
+      });
       expect(res.statusCode).toBe(403);
       expect(res.json().error.code).toBe('not_owner');
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 
 /** Every rule of the characters API (docs/api.md) broken once: exact status and code, and nothing changes. */
 describe('POST /sora/v1/characters refusals', () => {
@@ -35,7 +35,8 @@ describe('POST /sora/v1/characters refusals', () => {
   it('401 invalid_api_key without a key, with a wrong key, with another scheme', async () => {
     for (const authorization of [undefined, 'Bearer nope', 'Basic c2stYWxpY2U6', 'Bearer']) {
       const res = await h.app.inject({
-        method: 'POST', url: '/sora/v1/characters',
+        method: 'POST',
+        url: '/sora/v1/characters',
         headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
         payload: JSON.stringify({ url, timestamps: '1,3' }),
       });
@@ -54,8 +55,10 @@ describe('POST /sora/v1/characters refusals', () => {
 
   it('415 unsupported_media for a body that is not JSON', async () => {
     const res = await h.app.inject({
-      method: 'POST', url: '/sora/v1/characters',
-      headers: { 'content-type': 'text/plain', ...h.alice }, payload: 'url=x',
+      method: 'POST',
+      url: '/sora/v1/characters',
+      headers: { 'content-type': 'text/plain', ...h.alice },
+      payload: 'url=x',
     });
     await expectError(res, 415, 'unsupported_media');
   });
@@ -118,17 +121,29 @@ describe('POST /sora/v1/characters refusals', () => {
   });
 
   it('404 task_not_found for an unknown from_task without a url', async () => {
-    await expectError(
-      await post({ from_task: 'video_637efe22-3b6a-47ad-ab02-ee01a686a0bd', timestamps: '1,3' }),
-      404, 'task_not_found', 'from_task',
-    );
+    await expectError(await post({ from_task: 'video_637efe22-3b6a-47ad-ab02-ee01a686a0bd', timestamps: '1,3' }), 404, 'task_not_found', 'from_task');
   });
 
   it('404 task_not_found for a task of another key (as for a missing one); 409 task_not_completed for an unfinished one', async () => {
     const base = {
-      model: 'sora-2', engine: 'local', progress: 0, prompt: 'p', size: '720x1280', seconds: '4',
-      remixedFromVideoId: null, characterIds: [], inputReferenceKey: null, videoKey: null, thumbnailKey: null,
-      spritesheetKey: null, durationSec: null, errorCode: null, errorMessage: null, createdAt: 1, completedAt: null, expiresAt: null,
+      model: 'sora-2',
+      engine: 'local',
+      progress: 0,
+      prompt: 'p',
+      size: '720x1280',
+      seconds: '4',
+      remixedFromVideoId: null,
+      characterIds: [],
+      inputReferenceKey: null,
+      videoKey: null,
+      thumbnailKey: null,
+      spritesheetKey: null,
+      durationSec: null,
+      errorCode: null,
+      errorMessage: null,
+      createdAt: 1,
+      completedAt: null,
+      expiresAt: null,
     };
     const bobKey = await h.rt.keys.authenticate('sk-bob-test-key');
     const aliceKey = await h.rt.keys.authenticate('sk-alice-test-key');
@@ -141,7 +156,9 @@ describe('POST /sora/v1/characters refusals', () => {
   it('404 character_not_found for GET, PATCH and DELETE of an unknown character', async () => {
     for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
       const res = await h.app.inject({
-        method, url: '/sora/v1/characters/ch_00000000000000000000000000000000', headers: h.alice,
+        method,
+        url: '/sora/v1/characters/ch_00000000000000000000000000000000',
+        headers: h.alice,
         ...(method === 'PATCH' ? { payload: { display_name: 'x' } } : {}),
       });
       expect(res.statusCode).toBe(404);

@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as hostile from '../fetch/hostile-answers.js';
-import { startPythonOrigin, type PythonOrigin } from '../fetch/python-origin.js';
-import { startRawOrigin, type RawAnswer, type RawOrigin } from '../fetch/raw-origin.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type PythonOrigin, startPythonOrigin } from '../fetch/python-origin.js';
+import { type RawAnswer, type RawOrigin, startRawOrigin } from '../fetch/raw-origin.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { makeGarbage, makeVideo } from '../support/videos.js';
 
 /** Misbehaving origins through the API and the real pipeline: a clear error or a character, every time. */

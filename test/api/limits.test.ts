@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { makeImage, makeVideo } from '../support/videos.js';
 
 /** Limits and settings: each one broken once, with the exact status and code. */
@@ -35,7 +35,13 @@ describe('limits and settings', () => {
       res.write(Buffer.alloc(100));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    closers.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    closers.push(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
     h = await startHarness({ DOWNLOAD_TIMEOUT_MS: '500' });
     const res = await post({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow.mp4`, timestamps: '0,1' });
     expect(res.statusCode).toBe(504);
@@ -72,7 +78,9 @@ describe('limits and settings', () => {
     await h.rt.store.jobs.enqueue({ id: 'job_blocker', type: 'video.render', payload: { taskId: 'video_none' } });
     const png = (await readFile(await makeImage())).toString('base64');
     const res = await h.app.inject({
-      method: 'POST', url: '/v1/videos', headers: { ...h.alice, 'content-type': 'application/json' },
+      method: 'POST',
+      url: '/v1/videos',
+      headers: { ...h.alice, 'content-type': 'application/json' },
       payload: JSON.stringify({ prompt: 'a still', input_reference: { image_url: `data:image/png;base64,${png}` } }),
     });
     expect(res.statusCode).toBe(429);

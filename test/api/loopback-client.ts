@@ -35,7 +35,10 @@ export function expectRefusal(res: { status: number; body: Record<string, any> }
 /** A ready character of `headers`' key, made with the SDK's route (multipart `video` + `name`). */
 export async function uploadCharacter(base: string, headers: Record<string, string>, faceVideo: string, name: string) {
   const video = new Blob([await readFile(faceVideo)], { type: 'video/mp4' });
-  const res = await postForm(`${base}/v1/videos/characters`, headers, [['name', name], ['video', video, 'face.mp4']]);
+  const res = await postForm(`${base}/v1/videos/characters`, headers, [
+    ['name', name],
+    ['video', video, 'face.mp4'],
+  ]);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body as { id: string; username: string; visibility: string };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerStatus } from '../fetch/hostile-answers.js';
-import { startRawOrigin, type RawOrigin } from '../fetch/raw-origin.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type RawOrigin, startRawOrigin } from '../fetch/raw-origin.js';
+import { type Harness, startHarness } from '../support/harness.js';
 
 /** An origin's error status through the API: 4xx is the caller's URL at fault (400), 5xx the source failing (502). */
 describe('origin error statuses', () => {
@@ -19,7 +19,12 @@ describe('origin error statuses', () => {
   async function create(status: number, headers: Record<string, string> = {}) {
     const o = await startRawOrigin(answerStatus(status));
     origins.push(o);
-    return h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: { ...h.alice, ...headers }, payload: { url: o.url('/clip.mp4'), timestamps: '0,1' } });
+    return h.app.inject({
+      method: 'POST',
+      url: '/sora/v1/characters',
+      headers: { ...h.alice, ...headers },
+      payload: { url: o.url('/clip.mp4'), timestamps: '0,1' },
+    });
   }
 
   it.each([401, 403, 404, 410])('HTTP %i from the origin: 400 invalid_url on param url, naming the status', async (status) => {

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFaceVideo } from '../support/faces.js';
 import { startFileServer } from '../support/file-server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { makeAudioOnly, makeEmpty, makeGarbage, makeHtml, makeImage, makeStillGif, makeTruncated, makeVideo, type VideoOptions } from '../support/videos.js';
 
 /** The whole pipeline on the kinds of video apps send, and the refusals, through the API. */
@@ -37,7 +37,14 @@ describe('pipeline sources', () => {
     // The face is on screen 1..5 s, but the whole picture is blurred 2..3.4 s.
     const dir = await mkdtemp(join(tmpdir(), 'sc-blur-'));
     served['blurred-face.mp4'] = {
-      path: await makeFaceVideo(dir, 'blurred', { placement: { left: 380, top: 60, width: 180 }, faceFrom: 1, faceTo: 5, blurFrom: 2, blurTo: 3.4, durationSec: 6 }),
+      path: await makeFaceVideo(dir, 'blurred', {
+        placement: { left: 380, top: 60, width: 180 },
+        faceFrom: 1,
+        faceTo: 5,
+        blurFrom: 2,
+        blurTo: 3.4,
+        durationSec: 6,
+      }),
       type: 'video/mp4',
     };
     files = await startFileServer(served);

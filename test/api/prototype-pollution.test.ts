@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFaceVideo } from '../support/faces.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { expectRefusal, listenOnLoopback, postForm, postJson, uploadCharacter } from './loopback-client.js';
 
 const POLLUTED = ['x', 'visibility', 'polluted'];
@@ -34,34 +34,91 @@ describe('prototype pollution through form field names and JSON keys', () => {
   const FIELDS = ['__proto__[x]', 'constructor[prototype][x]', 'a[__proto__][x]', '__proto__[visibility]', 'characters[][__proto__][polluted]', 'prototype'];
 
   it.each(FIELDS)('POST /v1/videos with the form field %s: 400 invalid_parameter naming it', async (field) => {
-    const res = await postForm(`${base}/v1/videos`, h.alice, [['prompt', 'a lake'], [field, field.includes('visibility') ? 'public' : '1']]);
+    const res = await postForm(`${base}/v1/videos`, h.alice, [
+      ['prompt', 'a lake'],
+      [field, field.includes('visibility') ? 'public' : '1'],
+    ]);
     expectRefusal(res, 400, 'invalid_parameter', field);
     expect(prototypeKeys()).toEqual([]);
   });
 
   it('the same on the SDK character route and on remix (both read forms)', async () => {
     const video = new Blob([Buffer.from('not read')], { type: 'video/mp4' });
-    expectRefusal(await postForm(`${base}/v1/videos/characters`, h.alice, [['__proto__[x]', '1'], ['name', 'Eve'], ['video', video, 'f.mp4']]), 400, 'invalid_parameter', '__proto__[x]');
-    expectRefusal(await postForm(`${base}/v1/videos/characters`, h.alice, [['video', video, 'f.mp4'], ['constructor[prototype][x]', '1']]), 400, 'invalid_parameter', 'constructor[prototype][x]');
+    expectRefusal(
+      await postForm(`${base}/v1/videos/characters`, h.alice, [
+        ['__proto__[x]', '1'],
+        ['name', 'Eve'],
+        ['video', video, 'f.mp4'],
+      ]),
+      400,
+      'invalid_parameter',
+      '__proto__[x]',
+    );
+    expectRefusal(
+      await postForm(`${base}/v1/videos/characters`, h.alice, [
+        ['video', video, 'f.mp4'],
+        ['constructor[prototype][x]', '1'],
+      ]),
+      400,
+      'invalid_parameter',
+      'constructor[prototype][x]',
+    );
     // On a file part too: the upload is left unread and the answer still comes.
-    expectRefusal(await postForm(`${base}/v1/videos`, h.alice, [['prompt', 'a lake'], ['__proto__[x]', video, 'f.png']]), 400, 'invalid_parameter', '__proto__[x]');
-    expectRefusal(await postForm(`${base}/v1/videos/video_00000000-0000-4000-8000-000000000000/remix`, h.alice, [['a[__proto__][x]', '1']]), 400, 'invalid_parameter', 'a[__proto__][x]');
+    expectRefusal(
+      await postForm(`${base}/v1/videos`, h.alice, [
+        ['prompt', 'a lake'],
+        ['__proto__[x]', video, 'f.png'],
+      ]),
+      400,
+      'invalid_parameter',
+      '__proto__[x]',
+    );
+    expectRefusal(
+      await postForm(`${base}/v1/videos/video_00000000-0000-4000-8000-000000000000/remix`, h.alice, [['a[__proto__][x]', '1']]),
+      400,
+      'invalid_parameter',
+      'a[__proto__][x]',
+    );
     expect(prototypeKeys()).toEqual([]);
   });
 
   it('a plain field named __proto__ or constructor (refused by the multipart reader itself): 400 invalid_parameter', async () => {
     for (const field of ['__proto__', 'constructor']) {
-      expectRefusal(await postForm(`${base}/v1/videos`, h.alice, [['prompt', 'a lake'], [field, '1']]), 400, 'invalid_parameter');
+      expectRefusal(
+        await postForm(`${base}/v1/videos`, h.alice, [
+          ['prompt', 'a lake'],
+          [field, '1'],
+        ]),
+        400,
+        'invalid_parameter',
+      );
     }
   });
 
   it('JSON inside a form field, and JSON bodies: a forbidden key anywhere is 400 invalid_parameter naming the top-level field', async () => {
-    expectRefusal(await postForm(`${base}/v1/videos`, h.alice, [['prompt', 'a lake'], ['characters', '[{"__proto__":{"x":"1"}}]']]), 400, 'invalid_parameter', 'characters');
+    expectRefusal(
+      await postForm(`${base}/v1/videos`, h.alice, [
+        ['prompt', 'a lake'],
+        ['characters', '[{"__proto__":{"x":"1"}}]'],
+      ]),
+      400,
+      'invalid_parameter',
+      'characters',
+    );
     const raw = (body: string) => fetch(`${base}/v1/videos`, { method: 'POST', headers: { ...h.alice, 'content-type': 'application/json' }, body });
     const proto = await raw('{"prompt":"a lake","__proto__":{"x":"1"}}');
     expectRefusal({ status: proto.status, body: await proto.json() }, 400, 'invalid_parameter', '__proto__');
-    expectRefusal(await postJson(`${base}/v1/videos`, h.alice, { prompt: 'a lake', characters: [{ constructor: { prototype: { x: '1' } } }] }), 400, 'invalid_parameter', 'characters');
-    const character = await fetch(`${base}/sora/v1/characters`, { method: 'POST', headers: { ...h.alice, 'content-type': 'application/json' }, body: '{"timestamps":"0,2","url":"https://x.test/a.mp4","__proto__":{"visibility":"public"}}' });
+    expectRefusal(
+      await postJson(`${base}/v1/videos`, h.alice, { prompt: 'a lake', characters: [{ constructor: { prototype: { x: '1' } } }] }),
+      400,
+      'invalid_parameter',
+      'characters',
+    );
+    const character = await fetch(`${base}/sora/v1/characters`, {
+      method: 'POST',
+      headers: { ...h.alice, 'content-type': 'application/json' },
+      body: '{"timestamps":"0,2","url":"https://x.test/a.mp4","__proto__":{"visibility":"public"}}',
+    });
     expectRefusal({ status: character.status, body: await character.json() }, 400, 'invalid_parameter', '__proto__');
     expect(prototypeKeys()).toEqual([]);
   });

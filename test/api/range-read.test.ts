@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { makeVideo } from '../support/videos.js';
 
 /** Large sources on servers that honour Range are read in place: only the window's bytes travel. */
@@ -26,7 +26,12 @@ describe('range reads of large sources', () => {
   });
 
   it('reads a window near the end with a fraction of the bytes', async () => {
-    const res = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: files.url('long.mp4'), timestamps: '110,112' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/sora/v1/characters',
+      headers: h.alice,
+      payload: { url: files.url('long.mp4'), timestamps: '110,112' },
+    });
     expect(res.statusCode, res.body).toBe(200);
     const media = (await h.rt.store.characters.get(res.json().id))?.media as Record<string, number | string>;
     expect(media.source_read).toBe('range');
@@ -37,7 +42,12 @@ describe('range reads of large sources', () => {
   it('counts the bytes read in place against MAX_SOURCE_BYTES (413 source_too_large)', async () => {
     const capped = await startHarness({ RANGE_READ_MIN_BYTES: '1', MAX_SOURCE_BYTES: String(300 * 1024) });
     try {
-      const res = await capped.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: capped.alice, payload: { url: files.url('long.mp4'), timestamps: '110,112' } });
+      const res = await capped.app.inject({
+        method: 'POST',
+        url: '/sora/v1/characters',
+        headers: capped.alice,
+        payload: { url: files.url('long.mp4'), timestamps: '110,112' },
+      });
       expect(res.statusCode, res.body).toBe(413);
       expect(res.json().error.code).toBe('source_too_large');
     } finally {
@@ -67,7 +77,12 @@ describe('range reads of large sources', () => {
     const strict = await startHarness({ RANGE_READ_MIN_BYTES: '1', ALLOW_PRIVATE_URLS: 'false' });
     const before = files.hits.length;
     try {
-      const res = await strict.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: strict.alice, payload: { url: files.url('long.mp4'), timestamps: '1,3' } });
+      const res = await strict.app.inject({
+        method: 'POST',
+        url: '/sora/v1/characters',
+        headers: strict.alice,
+        payload: { url: files.url('long.mp4'), timestamps: '1,3' },
+      });
       expect(res.statusCode).toBe(403);
       expect(res.json().error.code).toBe('url_not_allowed');
       expect(files.hits.length).toBe(before);

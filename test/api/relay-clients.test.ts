@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VideoTaskRecord } from '../../src/records/ports.js';
 import { startFileServer } from '../support/file-server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { makeVideo } from '../support/videos.js';
 
 /** Relay clients as they are: the seed's own request shapes and the web's conventions. */
@@ -18,9 +18,24 @@ describe('relay clients as they are', () => {
     url = files.url('clip.mp4');
     h = await startHarness();
     const base: Omit<VideoTaskRecord, 'id' | 'keyId' | 'status'> = {
-      model: 'sora-2', engine: 'local', progress: 0, prompt: 'p', size: '720x1280', seconds: '4',
-      remixedFromVideoId: null, characterIds: [], inputReferenceKey: null, videoKey: null, thumbnailKey: null,
-      spritesheetKey: null, durationSec: null, errorCode: null, errorMessage: null, createdAt: 1, completedAt: null, expiresAt: null,
+      model: 'sora-2',
+      engine: 'local',
+      progress: 0,
+      prompt: 'p',
+      size: '720x1280',
+      seconds: '4',
+      remixedFromVideoId: null,
+      characterIds: [],
+      inputReferenceKey: null,
+      videoKey: null,
+      thumbnailKey: null,
+      spritesheetKey: null,
+      durationSec: null,
+      errorCode: null,
+      errorMessage: null,
+      createdAt: 1,
+      completedAt: null,
+      expiresAt: null,
     };
     const bob = await h.rt.keys.authenticate('sk-bob-test-key');
     const alice = await h.rt.keys.authenticate('sk-alice-test-key');
@@ -33,7 +48,12 @@ describe('relay clients as they are', () => {
   });
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: { 'content-type': 'application/json', ...h.alice, ...headers }, payload: JSON.stringify(body) });
+    h.app.inject({
+      method: 'POST',
+      url: '/sora/v1/characters',
+      headers: { 'content-type': 'application/json', ...h.alice, ...headers },
+      payload: JSON.stringify(body),
+    });
 
   it("the seed's example: a placeholder from_task beside a url makes the character from the url", async () => {
     const res = await post({ url, timestamps: '1,3', from_task: 'video_637efe22-3b6a-47ad-ab02-ee01a686a0bd' });
@@ -58,7 +78,10 @@ describe('relay clients as they are', () => {
   });
 
   it("this key's unfinished task still refuses, url or not: 409 task_not_completed", async () => {
-    for (const body of [{ timestamps: '1,3', from_task: aliceRunning }, { url, timestamps: '1,3', from_task: aliceRunning }]) {
+    for (const body of [
+      { timestamps: '1,3', from_task: aliceRunning },
+      { url, timestamps: '1,3', from_task: aliceRunning },
+    ]) {
       const res = await post(body);
       expect(res.statusCode).toBe(409);
       expect(res.json().error).toMatchObject({ code: 'task_not_completed', param: 'from_task' });
@@ -69,7 +92,13 @@ describe('relay clients as they are', () => {
     const res = await post({ url, timestamps: ['1', '3'] });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().timestamps).toBe('1,3');
-    for (const bad of [['1', 'x'], ['-1', '1'], ['1e0', '3'], ['1', '3', '4'], ['0x1', '3']]) {
+    for (const bad of [
+      ['1', 'x'],
+      ['-1', '1'],
+      ['1e0', '3'],
+      ['1', '3', '4'],
+      ['0x1', '3'],
+    ]) {
       const r = await post({ url, timestamps: bad });
       expect(r.statusCode, JSON.stringify(bad)).toBe(400);
       expect(r.json().error).toMatchObject({ code: 'invalid_timestamps', param: 'timestamps' });
@@ -83,7 +112,7 @@ describe('relay clients as they are', () => {
     expect(res.json().error.message).toMatch(/required/);
   });
 
-  it('username may be sent as the full owner.handle the API returns, when the owner is the key\'s own', async () => {
+  it("username may be sent as the full owner.handle the API returns, when the owner is the key's own", async () => {
     const first = (await post({ url, timestamps: '1,3', username: 'fullname_one' })).json();
     const owner = first.username.split('.')[0];
     const res = await post({ url, timestamps: '1,3', username: `${owner}.fullname_two` });
@@ -138,7 +167,12 @@ describe('relay clients as they are', () => {
   it('a synchronous create that outlasts SYNC_WAIT_MS answers 202 with Location, without Preference-Applied', async () => {
     const slow = await startHarness({ SYNC_WAIT_MS: '1' });
     try {
-      const res = await slow.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: { 'content-type': 'application/json', ...slow.alice }, payload: JSON.stringify({ url, timestamps: '1,3' }) });
+      const res = await slow.app.inject({
+        method: 'POST',
+        url: '/sora/v1/characters',
+        headers: { 'content-type': 'application/json', ...slow.alice },
+        payload: JSON.stringify({ url, timestamps: '1,3' }),
+      });
       expect(res.statusCode).toBe(202);
       expect(res.headers.location).toBe(`/sora/v1/characters/${res.json().id}`);
       expect(res.headers['preference-applied']).toBeUndefined();
@@ -152,15 +186,30 @@ describe('relay clients as they are', () => {
     const listed = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     );
-    expect(listed).toEqual(expect.arrayContaining([
-      'POST /sora/v1/characters', 'GET /sora/v1/characters', 'GET /sora/v1/characters/{id}',
-      'PATCH /sora/v1/characters/{id}', 'DELETE /sora/v1/characters/{id}',
-      'GET /profile/{username}', 'GET /files/{*}',
-      'POST /v1/videos', 'GET /v1/videos', 'GET /v1/videos/{id}', 'DELETE /v1/videos/{id}',
-      'GET /v1/videos/{id}/content', 'POST /v1/videos/{id}/remix',
-      'POST /v1/videos/characters', 'GET /v1/videos/characters/{id}', 'GET /v1/models',
-      'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /openapi.json',
-    ]));
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        'POST /sora/v1/characters',
+        'GET /sora/v1/characters',
+        'GET /sora/v1/characters/{id}',
+        'PATCH /sora/v1/characters/{id}',
+        'DELETE /sora/v1/characters/{id}',
+        'GET /profile/{username}',
+        'GET /files/{*}',
+        'POST /v1/videos',
+        'GET /v1/videos',
+        'GET /v1/videos/{id}',
+        'DELETE /v1/videos/{id}',
+        'GET /v1/videos/{id}/content',
+        'POST /v1/videos/{id}/remix',
+        'POST /v1/videos/characters',
+        'GET /v1/videos/characters/{id}',
+        'GET /v1/models',
+        'GET /healthz',
+        'GET /readyz',
+        'GET /metrics',
+        'GET /openapi.json',
+      ]),
+    );
     // The pages and files need no key.
     expect(doc.paths['/profile/{username}'].get.security).toEqual([]);
     expect(doc.paths['/healthz'].get.security).toEqual([]);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { makeHtml, makeVideo } from '../support/videos.js';
 
 /** Signed events reach a real receiver when characters and videos settle. */
@@ -48,9 +48,14 @@ describe('webhooks from the service', () => {
   };
 
   it('character.completed, character.failed, video.completed: verified Standard Webhooks with the event payload', async () => {
-    const ok = (await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: files.url('v.mp4'), timestamps: '0,1' } })).json();
+    const ok = (
+      await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: files.url('v.mp4'), timestamps: '0,1' } })
+    ).json();
     const bad = await h.app.inject({
-      method: 'POST', url: '/sora/v1/characters', headers: { ...h.alice, prefer: 'respond-async' }, payload: { url: files.url('page.html'), timestamps: '0,1' },
+      method: 'POST',
+      url: '/sora/v1/characters',
+      headers: { ...h.alice, prefer: 'respond-async' },
+      payload: { url: files.url('page.html'), timestamps: '0,1' },
     });
     const video = (await h.app.inject({ method: 'POST', url: '/v1/videos', headers: h.alice, payload: { prompt: `@${ok.username} smiles` } })).json();
     await until(() => events.length >= 3);

@@ -18,7 +18,8 @@ interface Violation {
 /** Runs dependency-cruiser with the project's rules on `src` under `cwd`. */
 async function violationsIn(cwd: string): Promise<Violation[]> {
   const { stdout } = await exec(process.execPath, [DEPCRUISE, 'src', '--config', CONFIG, '--output-type', 'json'], {
-    cwd, maxBuffer: 64 * 1024 * 1024,
+    cwd,
+    maxBuffer: 64 * 1024 * 1024,
   }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
   return (JSON.parse(stdout) as { summary: { violations: Violation[] } }).summary.violations;
 }
@@ -34,9 +35,15 @@ describe('the dependency rules', () => {
     const found = await violationsIn(join(ROOT, 'test/architecture/fixture'));
     const names = new Set(found.map((v) => v.rule.name));
     for (const rule of [
-      'no-circular', 'ports-are-declarations', 'domain-uses-ports-not-adapters', 'domain-uses-no-outside-packages',
-      'services-are-not-libraries', 'adapter-records-isolated', 'adapter-engines-isolated',
-      'adapters-do-not-use-the-domain-or-delivery', 'api-calls-services-only',
+      'no-circular',
+      'ports-are-declarations',
+      'domain-uses-ports-not-adapters',
+      'domain-uses-no-outside-packages',
+      'services-are-not-libraries',
+      'adapter-records-isolated',
+      'adapter-engines-isolated',
+      'adapters-do-not-use-the-domain-or-delivery',
+      'api-calls-services-only',
     ]) {
       expect(names, rule).toContain(rule);
     }
@@ -47,7 +54,9 @@ describe('docs/ARCHITECTURE.md', () => {
   const doc = readFileSync(join(ROOT, 'docs/ARCHITECTURE.md'), 'utf8');
 
   it('names every folder of src/', () => {
-    const folders = readdirSync(join(ROOT, 'src'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `src/${d.name}/`);
+    const folders = readdirSync(join(ROOT, 'src'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => `src/${d.name}/`);
     expect(folders.filter((f) => !doc.includes(f))).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile, access } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -81,8 +81,7 @@ export function describeBlobStoreContract(name: string, make: () => Promise<Blob
     it('reads inclusive byte ranges', async () => {
       const data = Buffer.from('0123456789abcdef');
       await store.putBuffer('r/data.bin', data, 'application/octet-stream');
-      const range = async (start: number, end: number) =>
-        (await readAll(await store.read('r/data.bin', { start, end }))).toString();
+      const range = async (start: number, end: number) => (await readAll(await store.read('r/data.bin', { start, end }))).toString();
       expect(await range(0, 0)).toBe('0');
       expect(await range(2, 5)).toBe('2345');
       expect(await range(10, 15)).toBe('abcdef');
@@ -127,7 +126,24 @@ export function describeBlobStoreContract(name: string, make: () => Promise<Blob
     });
 
     it('refuses bad keys on every call', async () => {
-      const bad = ['', '../x', 'a/../../etc/passwd', '..', '/abs/path', 'a//b', 'a/./b', './a', 'a/', 'a b', 'a\\b', 'ü.webp', 'a?b', 'a%2fb', 'a\0b', 'x'.repeat(1025)];
+      const bad = [
+        '',
+        '../x',
+        'a/../../etc/passwd',
+        '..',
+        '/abs/path',
+        'a//b',
+        'a/./b',
+        './a',
+        'a/',
+        'a b',
+        'a\\b',
+        'ü.webp',
+        'a?b',
+        'a%2fb',
+        'a\0b',
+        'x'.repeat(1025),
+      ];
       const src = await localFile(Buffer.from('x'));
       for (const key of bad) {
         await expect(store.putBuffer(key, Buffer.from('x'), 'text/plain'), key).rejects.toThrow(/invalid blob key/);

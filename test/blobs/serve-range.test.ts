@@ -44,7 +44,20 @@ describe('parseRange', () => {
   });
 
   it('ignores what it does not understand (served whole)', () => {
-    for (const header of ['', 'bytes', 'bytes=', 'bytes=-', 'bytes=abc-def', 'bytes=1-2-3', 'items=0-10', 'bytes=0-10,20-30', 'bytes=200-100', 'bytes=+1-2', 'bytes=1.5-2', 'bytes = 0x10-20']) {
+    for (const header of [
+      '',
+      'bytes',
+      'bytes=',
+      'bytes=-',
+      'bytes=abc-def',
+      'bytes=1-2-3',
+      'items=0-10',
+      'bytes=0-10,20-30',
+      'bytes=200-100',
+      'bytes=+1-2',
+      'bytes=1.5-2',
+      'bytes = 0x10-20',
+    ]) {
       expect(parseRange(header, size), header).toBeNull();
     }
   });

@@ -102,4 +102,3 @@ describe('signed file URLs', () => {
     expect(sign('a/1.webp')).toBe(signFilePath(SECRET, 'a/1.webp', NOW + 60));
   });
 });
-

@@ -5,8 +5,8 @@ import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sendBlob } from '../../src/api/send-blob.js';
 import { createDiskBlobStore } from '../../src/blobs/disk/disk-blob-store.js';
-import { withSmallBlobCache } from '../../src/blobs/small-blob-cache.js';
 import type { BlobStore } from '../../src/blobs/ports.js';
+import { withSmallBlobCache } from '../../src/blobs/small-blob-cache.js';
 import { describeBlobStoreContract } from './blob-store-contract.js';
 
 const roots: string[] = [];
@@ -87,11 +87,14 @@ describe('small-blob cache', () => {
     const { disk } = await countedDisk();
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const slow: BlobStore = { ...disk, read: async (k, r) => {
-      const stream = await disk.read(k, r); // the old bytes are open already
-      await held;
-      return stream;
-    } };
+    const slow: BlobStore = {
+      ...disk,
+      read: async (k, r) => {
+        const stream = await disk.read(k, r); // the old bytes are open already
+        await held;
+        return stream;
+      },
+    };
     const cache = withSmallBlobCache(slow);
     await cache.putBuffer('c/ch_4/portrait.webp', portrait, 'image/webp');
     const racing = cache.load('c/ch_4/portrait.webp');

@@ -2,8 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, ensureBuilt, killAll, type RunResult, removeDir, runCli, startServer, tempDataDir, waitFor } from './support/server-process.js';
 import { faceVideo } from './support/sources.js';
-import { bearer, ensureBuilt, killAll, removeDir, runCli, startServer, tempDataDir, waitFor, type RunResult } from './support/server-process.js';
 
 /** The CLI as shipped (`node dist/main.js ...`), sharing a DATA_DIR with a real server. */
 describe('e2e: the CLI', () => {

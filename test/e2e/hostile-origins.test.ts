@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as hostile from '../fetch/hostile-answers.js';
-import { startPythonOrigin, type PythonOrigin } from '../fetch/python-origin.js';
-import { startRawOrigin, type RawAnswer, type RawOrigin } from '../fetch/raw-origin.js';
+import { type PythonOrigin, startPythonOrigin } from '../fetch/python-origin.js';
+import { type RawAnswer, type RawOrigin, startRawOrigin } from '../fetch/raw-origin.js';
 import { makeGarbage, makeVideo } from '../support/videos.js';
-import { ALICE, bearer, ensureBuilt, killAll, removeDir, startServer, type ServerProcess } from './support/server-process.js';
+import { ALICE, bearer, ensureBuilt, killAll, removeDir, type ServerProcess, startServer } from './support/server-process.js';
 
 const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
 

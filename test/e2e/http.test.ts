@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
-import { faceVideo } from './support/sources.js';
 import {
   ALICE,
   BOB,
@@ -14,10 +13,11 @@ import {
   killAll,
   removeDir,
   runCli,
+  type ServerProcess,
   startServer,
   tempDataDir,
-  type ServerProcess,
 } from './support/server-process.js';
+import { faceVideo } from './support/sources.js';
 
 /** The seed's flow over real HTTP against `node dist/main.js serve`. */
 describe('e2e: the real server over HTTP', () => {

@@ -8,11 +8,11 @@ import {
   ensureBuilt,
   killAll,
   removeDir,
-  startServer,
+  type ServerProcess,
   StopWaiting,
+  startServer,
   tempDataDir,
   waitFor,
-  type ServerProcess,
 } from './support/server-process.js';
 import { startTrickleOrigin, type TrickleOrigin } from './support/trickle-origin.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
 import { tierAvailable } from '../support/tiers.js';
 import { makeVideo } from '../support/videos.js';
-import { ALICE, bearer, killAll, removeDir, startServer, type ServerProcess } from './support/server-process.js';
+import { ALICE, bearer, killAll, removeDir, type ServerProcess, startServer } from './support/server-process.js';
 
 const base = process.env.TEST_DATABASE_URL;
 
@@ -46,7 +46,11 @@ describe.skipIf(!tierAvailable('PostgreSQL store suites'))('e2e: two API process
   });
 
   const create = (server: ServerProcess, body: object, headers: Record<string, string> = {}) =>
-    server.fetch('/sora/v1/characters', { method: 'POST', headers: { ...bearer(ALICE), 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    server.fetch('/sora/v1/characters', {
+      method: 'POST',
+      headers: { ...bearer(ALICE), 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   it('one Idempotency-Key sent to both APIs at once gives one character', async () => {
     const body = { url: files.url('clip.mp4'), timestamps: '1,3' };
@@ -64,7 +68,10 @@ describe.skipIf(!tierAvailable('PostgreSQL store suites'))('e2e: two API process
     const body = { url: files.url('clip.mp4'), timestamps: '1,3', username: `racer_${randomBytes(3).toString('hex')}` };
     const answers = await Promise.all([create(a, body), create(b, body)]);
     const codes = await Promise.all(answers.map(async (r) => [r.status, (await r.json()).error?.code ?? null]));
-    expect(codes.sort()).toEqual([[200, null], [409, 'username_taken']]);
+    expect(codes.sort()).toEqual([
+      [200, null],
+      [409, 'username_taken'],
+    ]);
   });
 
   it('a character made through one API is read, paged and served through the other', async () => {

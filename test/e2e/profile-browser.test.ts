@@ -1,12 +1,12 @@
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
 import { CHROMIUM_PATH, tierAvailable } from '../support/tiers.js';
+import { ALICE, bearer, ensureBuilt, killAll, removeDir, type ServerProcess, startServer } from './support/server-process.js';
 import { faceVideo } from './support/sources.js';
-import { ALICE, bearer, ensureBuilt, killAll, removeDir, startServer, type ServerProcess } from './support/server-process.js';
 
 const CHROMIUM = CHROMIUM_PATH;
 const hasChromium = tierAvailable('browser tests (profile page in chromium)');
@@ -52,7 +52,16 @@ describe.skipIf(!hasChromium)('e2e: the profile page in chromium', () => {
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 800, height: 1000 },
     });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });

@@ -3,8 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faceVideo, startStallingServer, type StallingServer } from './support/sources.js';
-import { ALICE, bearer, ensureBuilt, killAll, removeDir, startServer, StopWaiting, tempDataDir, waitFor, type ServerProcess } from './support/server-process.js';
+import {
+  ALICE,
+  bearer,
+  ensureBuilt,
+  killAll,
+  removeDir,
+  type ServerProcess,
+  StopWaiting,
+  startServer,
+  tempDataDir,
+  waitFor,
+} from './support/server-process.js';
+import { faceVideo, type StallingServer, startStallingServer } from './support/sources.js';
 
 /**
  * Restart safety against the real process: a character whose download is in flight when the

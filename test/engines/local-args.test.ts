@@ -5,10 +5,10 @@ import {
   buildRenderGraph,
   escapeFilterValue,
   inputPlan,
+  type RenderInputs,
   spriteFrameIndexes,
   spriteTileSize,
   thumbnailSize,
-  type RenderInputs,
 } from '../../src/engines/local/args.js';
 import { gridFor, planLayout } from '../../src/engines/local/layout.js';
 import { ProgressReader } from '../../src/engines/local/progress.js';
@@ -146,13 +146,23 @@ const inputs = (n: number, extra: Partial<RenderInputs> = {}): RenderInputs => (
   footerTextFile: '/w/s/footer.txt',
   referencePng: null,
   remixVideo: null,
-  characters: Array.from({ length: n }, (_, i) => ({ clip: `/c/clip${i}.mp4`, portraitPng: `/w/s/portrait-${i}.png`, captionTextFile: `/w/s/caption-${i}.txt` })),
+  characters: Array.from({ length: n }, (_, i) => ({
+    clip: `/c/clip${i}.mp4`,
+    portraitPng: `/w/s/portrait-${i}.png`,
+    captionTextFile: `/w/s/caption-${i}.txt`,
+  })),
   fontFile: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
   ...extra,
 });
 
 describe('buildRenderArgs', () => {
-  const spec = (n: number, extra: Partial<RenderInputs> = {}) => ({ width: 720, height: 1280, seconds: 4, layout: planLayout(720, 1280, n), inputs: inputs(n, extra) });
+  const spec = (n: number, extra: Partial<RenderInputs> = {}) => ({
+    width: 720,
+    height: 1280,
+    seconds: 4,
+    layout: planLayout(720, 1280, n),
+    inputs: inputs(n, extra),
+  });
 
   it('encodes H.264 yuv420p 24 fps + AAC, exactly the length, faststart, progress on stdout', () => {
     const args = buildRenderArgs(spec(0), '/w/video.mp4');
@@ -174,7 +184,14 @@ describe('buildRenderArgs', () => {
     const idx = inputPlan(s.inputs, 4);
     const args = idx.args;
     const inputsGiven = args.filter((_, i) => args[i - 1] === '-i');
-    expect(inputsGiven).toEqual(['file:/r/remix.mp4', 'file:/w/s/reference.png', 'file:/c/clip0.mp4', 'file:/w/s/portrait-0.png', 'file:/c/clip1.mp4', 'file:/w/s/portrait-1.png']);
+    expect(inputsGiven).toEqual([
+      'file:/r/remix.mp4',
+      'file:/w/s/reference.png',
+      'file:/c/clip0.mp4',
+      'file:/w/s/portrait-0.png',
+      'file:/c/clip1.mp4',
+      'file:/w/s/portrait-1.png',
+    ]);
     expect(args.filter((a) => a === '-protocol_whitelist')).toHaveLength(6);
     expect(args.filter((a) => a === 'mov')).toHaveLength(3);
     expect(args.filter((a) => a === 'png_pipe')).toHaveLength(3);

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalEngine } from '../../src/engines/local/index.js';
 import type { RenderCharacter, RenderRequest, RenderResult } from '../../src/engines/ports.js';
-import { AppError } from '../../src/errors.js';
+import type { AppError } from '../../src/errors.js';
 
 const run = promisify(execFile);
 const FFMPEG = process.env.FFMPEG_PATH || 'ffmpeg';
@@ -21,7 +21,15 @@ let referencePath: string;
 let remixSourcePath: string;
 
 async function ffprobe(path: string) {
-  const { stdout } = await run(FFPROBE, ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height,pix_fmt,r_frame_rate,nb_frames:format=duration,format_name', '-of', 'json', path]);
+  const { stdout } = await run(FFPROBE, [
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_type,codec_name,width,height,pix_fmt,r_frame_rate,nb_frames:format=duration,format_name',
+    '-of',
+    'json',
+    path,
+  ]);
   return JSON.parse(stdout) as {
     streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number; pix_fmt?: string; r_frame_rate?: string; nb_frames?: string }>;
     format: { duration: string; format_name: string };
@@ -30,16 +38,24 @@ async function ffprobe(path: string) {
 
 /** The mean colour of a frame at `t` seconds (a small PNG through sharp). */
 async function frameStats(video: string, t: number) {
-  const { stdout } = await run(FFMPEG, ['-v', 'error', '-ss', String(t), '-i', video, '-frames:v', '1', '-vf', 'scale=64:-2', '-f', 'image2pipe', '-c:v', 'png', '-'], {
-    encoding: 'buffer',
-    maxBuffer: 1 << 24,
-  });
+  const { stdout } = await run(
+    FFMPEG,
+    ['-v', 'error', '-ss', String(t), '-i', video, '-frames:v', '1', '-vf', 'scale=64:-2', '-f', 'image2pipe', '-c:v', 'png', '-'],
+    {
+      encoding: 'buffer',
+      maxBuffer: 1 << 24,
+    },
+  );
   return sharp(stdout).stats();
 }
 
 const engine = createLocalEngine();
 
-async function render(name: string, over: Partial<RenderRequest>, onProgress: (p: number) => void = () => {}): Promise<{ result: RenderResult; ms: number; req: RenderRequest }> {
+async function render(
+  name: string,
+  over: Partial<RenderRequest>,
+  onProgress: (p: number) => void = () => {},
+): Promise<{ result: RenderResult; ms: number; req: RenderRequest }> {
   const req: RenderRequest = {
     taskId: `video_${name}`,
     prompt: 'A quiet harbour at dawn.',
@@ -85,14 +101,72 @@ beforeAll(async () => {
   const fx = join(root, 'fixtures');
   await mkdir(fx);
   // Two small clips: a portrait one without audio, a landscape one with audio, 1.5 s (shorter than the videos: they loop).
-  await run(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=360x640:r=30:d=1.5', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', join(fx, 'clip0.mp4')]);
-  await run(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=s=640x360:r=25:d=1.5', '-f', 'lavfi', '-i', 'sine=d=1.5', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-y', join(fx, 'clip1.mp4')]);
-  await sharp({ create: { width: 300, height: 400, channels: 3, background: '#c0392b' } }).webp().toFile(join(fx, 'portrait0.webp'));
-  await sharp({ create: { width: 256, height: 256, channels: 4, background: '#2980b9' } }).webp().toFile(join(fx, 'portrait1.webp'));
+  await run(FFMPEG, [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=360x640:r=30:d=1.5',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-y',
+    join(fx, 'clip0.mp4'),
+  ]);
+  await run(FFMPEG, [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=s=640x360:r=25:d=1.5',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=d=1.5',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    '-y',
+    join(fx, 'clip1.mp4'),
+  ]);
+  await sharp({ create: { width: 300, height: 400, channels: 3, background: '#c0392b' } })
+    .webp()
+    .toFile(join(fx, 'portrait0.webp'));
+  await sharp({ create: { width: 256, height: 256, channels: 4, background: '#2980b9' } })
+    .webp()
+    .toFile(join(fx, 'portrait1.webp'));
   referencePath = join(fx, 'reference.jpg');
-  await sharp({ create: { width: 800, height: 600, channels: 3, background: '#f1c40f' } }).jpeg().toFile(referencePath);
+  await sharp({ create: { width: 800, height: 600, channels: 3, background: '#f1c40f' } })
+    .jpeg()
+    .toFile(referencePath);
   remixSourcePath = join(fx, 'first-frame-white.mp4');
-  await run(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', "color=c=black:s=360x640:r=24:d=1,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(n,0)'", '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', remixSourcePath]);
+  await run(FFMPEG, [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    "color=c=black:s=360x640:r=24:d=1,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='eq(n,0)'",
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-y',
+    remixSourcePath,
+  ]);
   chars = [0, 1].map((i) => ({
     id: `ch_${i}`,
     username: i === 0 ? 'marina.lee' : 'captain_hook',
@@ -161,7 +235,17 @@ describe('local engine: real renders (checked with ffprobe)', () => {
   it('renders with fontconfig when the font file is missing', async () => {
     const e = createLocalEngine({ fontFile: join(root, 'missing.ttf') });
     const result = await e.render(
-      { taskId: 't', prompt: 'fallback font', width: 720, height: 1280, seconds: 4, inputReferencePath: null, characters: [], remixOfVideoPath: null, workDir: join(root, 'font') },
+      {
+        taskId: 't',
+        prompt: 'fallback font',
+        width: 720,
+        height: 1280,
+        seconds: 4,
+        inputReferencePath: null,
+        characters: [],
+        remixOfVideoPath: null,
+        workDir: join(root, 'font'),
+      },
       () => {},
       new AbortController().signal,
     );
@@ -215,20 +299,32 @@ describe('local engine: failures and cancel', () => {
   it('an unreadable portrait or clip is an engine_error', async () => {
     const notImage = join(root, 'not-an-image.webp');
     await writeFile(notImage, 'hello');
-    await expect(engine.render({ ...base('bad-portrait'), characters: [{ ...chars[0], portraitPath: notImage }] }, () => {}, new AbortController().signal)).rejects.toMatchObject({
+    await expect(
+      engine.render({ ...base('bad-portrait'), characters: [{ ...chars[0], portraitPath: notImage }] }, () => {}, new AbortController().signal),
+    ).rejects.toMatchObject({
       code: 'engine_error',
     });
-    await expect(engine.render({ ...base('bad-clip'), characters: [{ ...chars[0], clipPath: notImage }] }, () => {}, new AbortController().signal)).rejects.toMatchObject({
+    await expect(
+      engine.render({ ...base('bad-clip'), characters: [{ ...chars[0], clipPath: notImage }] }, () => {}, new AbortController().signal),
+    ).rejects.toMatchObject({
       code: 'engine_error',
       message: 'The local engine failed to render the video.',
     });
-    await expect(engine.render({ ...base('bad-ref'), inputReferencePath: join(root, 'nope.png') }, () => {}, new AbortController().signal)).rejects.toMatchObject({
+    await expect(
+      engine.render({ ...base('bad-ref'), inputReferencePath: join(root, 'nope.png') }, () => {}, new AbortController().signal),
+    ).rejects.toMatchObject({
       code: 'engine_error',
     });
   });
 
   it('refuses sizes the encoder cannot take', async () => {
-    await expect(engine.render({ ...base('odd'), width: 721 }, () => {}, new AbortController().signal)).rejects.toMatchObject({ code: 'invalid_parameter', param: 'size' });
-    await expect(engine.render({ ...base('zero'), seconds: 0 }, () => {}, new AbortController().signal)).rejects.toMatchObject({ code: 'invalid_parameter', param: 'seconds' });
+    await expect(engine.render({ ...base('odd'), width: 721 }, () => {}, new AbortController().signal)).rejects.toMatchObject({
+      code: 'invalid_parameter',
+      param: 'size',
+    });
+    await expect(engine.render({ ...base('zero'), seconds: 0 }, () => {}, new AbortController().signal)).rejects.toMatchObject({
+      code: 'invalid_parameter',
+      param: 'seconds',
+    });
   });
 });

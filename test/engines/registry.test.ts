@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
 import { pollingEngine, type UpstreamStatus, type UpstreamVideoApi } from '../../src/engines/polling.js';
-import { DEFAULT_MODEL_MAP, createEngineRegistry, modelMapFromSetting, parseModelMap } from '../../src/engines/registry.js';
 import type { Engine, RenderRequest, RenderResult } from '../../src/engines/ports.js';
+import { createEngineRegistry, DEFAULT_MODEL_MAP, modelMapFromSetting, parseModelMap } from '../../src/engines/registry.js';
+import { AppError } from '../../src/errors.js';
 
 const fake = (name: string): Engine => ({
   name,
@@ -58,7 +58,7 @@ describe('createEngineRegistry', () => {
 describe('parseModelMap / modelMapFromSetting', () => {
   it('parses model=engine pairs, ignoring spaces and empty entries', () => {
     expect(parseModelMap('sora-2=local,my-model=local')).toEqual({ 'sora-2': 'local', 'my-model': 'local' });
-    expect(parseModelMap(' sora-2 = local , , vendor/x:1=up ')).toEqual({ 'sora-2': 'local' , 'vendor/x:1': 'up' });
+    expect(parseModelMap(' sora-2 = local , , vendor/x:1=up ')).toEqual({ 'sora-2': 'local', 'vendor/x:1': 'up' });
     expect(parseModelMap('')).toEqual({});
   });
 

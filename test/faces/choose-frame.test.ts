@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaceBox, RgbFrame } from '../../src/characters/ports.js';
 import { createFrameChooser } from '../../src/media/choose-frame.js';
+import type { FaceDetector } from '../../src/media/faces/face-detector.js';
 import { createHumanFaceDetector } from '../../src/media/faces/human-detector.js';
 import { scoreSharpness } from '../../src/media/sharpness.js';
-import type { FaceBox, RgbFrame } from '../../src/characters/ports.js';
-import type { FaceDetector } from '../../src/media/faces/face-detector.js';
 import { decodeFrames, faceRect, laplacianVariance, makeFaceVideo } from '../support/faces.js';
 
 const placement = { left: 240, top: 60, width: 160 };
@@ -98,7 +98,12 @@ describe('createFrameChooser logic', () => {
   const flat = (t: number, v: number): RgbFrame => ({ timeSec: t, width: 4, height: 4, data: Buffer.alloc(48, v) });
 
   it('prefers a face frame over sharper faceless ones, and the sharper face among face frames', async () => {
-    const sharpness = new Map<number, number>([[0, 100], [0.5, 5], [1, 9], [1.5, 50]]);
+    const sharpness = new Map<number, number>([
+      [0, 100],
+      [0.5, 5],
+      [1, 9],
+      [1.5, 50],
+    ]);
     const faceAt = new Set([0.5, 1]);
     const searched: number[] = [];
     const detector: FaceDetector = {
@@ -117,8 +122,16 @@ describe('createFrameChooser logic', () => {
 
   it('skips frames next to one that showed no face, and looks at a sharper neighbour of a hit', async () => {
     // whole-frame sharpness ranks 0 > 0.1 > 0.6 > 0.7; faces at 0.6 and 0.7, sharper at 0.7.
-    const whole = new Map<number, number>([[0, 100], [0.1, 90], [0.6, 80], [0.7, 70]]);
-    const region = new Map<number, number>([[0.6, 10], [0.7, 30]]);
+    const whole = new Map<number, number>([
+      [0, 100],
+      [0.1, 90],
+      [0.6, 80],
+      [0.7, 70],
+    ]);
+    const region = new Map<number, number>([
+      [0.6, 10],
+      [0.7, 30],
+    ]);
     const searched: number[] = [];
     const detector: FaceDetector = {
       detect: async (f) => {
@@ -139,14 +152,23 @@ describe('createFrameChooser logic', () => {
   it('returns null when nothing was offered, and works without a detector', async () => {
     expect(await createFrameChooser({ detector: null, scoreSharpness: () => 0 }).result()).toBeNull();
     const chooser = createFrameChooser({ detector: null, scoreSharpness: (f) => f.data[0] });
-    for (const [t, v] of [[0, 3], [0.1, 7], [0.2, 5]]) await chooser.offer(flat(t, v));
+    for (const [t, v] of [
+      [0, 3],
+      [0.1, 7],
+      [0.2, 5],
+    ])
+      await chooser.offer(flat(t, v));
     const choice = await chooser.result();
     expect(choice!.frame.timeSec).toBe(0.1);
     expect(choice!.detected).toBe(0);
   });
 
   it('passes a detector failure to the caller', async () => {
-    const detector: FaceDetector = { detect: async () => { throw new Error('boom'); } };
+    const detector: FaceDetector = {
+      detect: async () => {
+        throw new Error('boom');
+      },
+    };
     const chooser = createFrameChooser({ detector, scoreSharpness: () => 1 });
     await chooser.offer(flat(0, 1));
     await expect(chooser.result()).rejects.toThrow('boom');

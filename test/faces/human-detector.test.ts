@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createHumanFaceDetector, loadHuman } from '../../src/media/faces/human-detector.js';
 import type { FaceBox } from '../../src/characters/ports.js';
+import { createHumanFaceDetector, loadHuman } from '../../src/media/faces/human-detector.js';
 import { faceRect, sceneWithFace } from '../support/faces.js';
 
 function overlap(a: FaceBox, b: { x: number; y: number; width: number; height: number }): number {

@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import type { RgbFrame } from '../../src/characters/ports.js';
 import { createHumanFaceDetector } from '../../src/media/faces/human-detector.js';
 import { cutPortrait, PORTRAIT_SIZE, portraitRegion } from '../../src/media/portrait.js';
-import type { RgbFrame } from '../../src/characters/ports.js';
 import { sceneWithFace } from '../support/faces.js';
 
 async function decodeWebp(buf: Buffer): Promise<RgbFrame> {

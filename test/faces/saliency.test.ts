@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { findSalientSubject } from '../../src/media/faces/saliency.js';
 import type { RgbFrame } from '../../src/characters/ports.js';
+import { findSalientSubject } from '../../src/media/faces/saliency.js';
 
 /** A dull grey frame with one saturated, detailed object centred at (cx, cy). */
 async function frameWithObject(cx: number, cy: number): Promise<RgbFrame> {
@@ -17,7 +17,10 @@ async function frameWithObject(cx: number, cy: number): Promise<RgbFrame> {
 
 describe('findSalientSubject', () => {
   it('puts the square around the salient object, inside the frame', async () => {
-    for (const [cx, cy] of [[480, 120], [150, 250]] as const) {
+    for (const [cx, cy] of [
+      [480, 120],
+      [150, 250],
+    ] as const) {
       const s = await findSalientSubject(await frameWithObject(cx, cy));
       expect(s.width).toBe(s.height);
       expect(s.width).toBe(Math.round(360 * 0.8));

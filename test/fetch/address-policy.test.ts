@@ -65,10 +65,7 @@ describe('isForbiddenAddress', () => {
     expect(isForbiddenAddress(ip)).toBe(false);
   });
 
-  it.each([['not-an-ip'], [''], ['0x7f.1'], ['2130706433'], ['127.1'], ['999.1.1.1']])(
-    'refuses %j, which is not a canonical address',
-    (input) => {
-      expect(isForbiddenAddress(input)).toBe(true);
-    },
-  );
+  it.each([['not-an-ip'], [''], ['0x7f.1'], ['2130706433'], ['127.1'], ['999.1.1.1']])('refuses %j, which is not a canonical address', (input) => {
+    expect(isForbiddenAddress(input)).toBe(true);
+  });
 });

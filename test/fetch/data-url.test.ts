@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDataUrlToFile } from '../../src/fetch/data-url.js';
@@ -56,12 +56,7 @@ describe('writeDataUrlToFile', () => {
   it('accepts unpadded, URL-safe, line-wrapped and percent-encoded base64', async () => {
     const bytes = randomBytes(100);
     const b64 = bytes.toString('base64');
-    const variants = [
-      b64.replace(/=+$/, ''),
-      bytes.toString('base64url'),
-      b64.replace(/(.{20})/g, '$1\r\n'),
-      encodeURIComponent(b64),
-    ];
+    const variants = [b64.replace(/=+$/, ''), bytes.toString('base64url'), b64.replace(/(.{20})/g, '$1\r\n'), encodeURIComponent(b64)];
     for (const payload of variants) {
       const target = dest();
       await writeDataUrlToFile(`data:video/mp4;base64,${payload}`, target, MB);

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { downloadToFile } from '../../src/fetch/download-to-file.js';
 import { isForbiddenAddress } from '../../src/fetch/address-policy.js';
 import type { HostResolver, NetworkOverrides } from '../../src/fetch/download-options.js';
+import { downloadToFile } from '../../src/fetch/download-to-file.js';
 import { limits, makeTempDir, rejection, serveBytes, startServer, type TestServer } from './http-fixtures.js';
 
 const VIDEO = Buffer.from('not really a video, but bytes all the same\n'.repeat(100));

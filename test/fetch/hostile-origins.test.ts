@@ -5,13 +5,13 @@ import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isForbiddenAddress } from '../../src/fetch/address-policy.js';
+import type { NetworkOverrides } from '../../src/fetch/download-options.js';
 import { downloadToFile } from '../../src/fetch/download-to-file.js';
 import { openRangeSource, type RangeSource } from '../../src/fetch/range-source.js';
 import { createSourceFetcher } from '../../src/fetch/source-fetcher.js';
-import type { NetworkOverrides } from '../../src/fetch/download-options.js';
 import * as hostile from './hostile-answers.js';
 import { limits, makeTempDir, rejection } from './http-fixtures.js';
-import { startRawOrigin, type RawAnswer, type RawOrigin } from './raw-origin.js';
+import { type RawAnswer, type RawOrigin, startRawOrigin } from './raw-origin.js';
 
 const BYTES = randomBytes(300 * 1024);
 const RANGE_BYTES = randomBytes(3 * 1024 * 1024 + 777); // more than the 1 MiB the relay asks at a time
@@ -113,7 +113,13 @@ describe('downloadToFile: origins that fail', () => {
       isForbiddenAddress: (ip) => ip !== '127.0.0.1' && isForbiddenAddress(ip),
       resolveHost: async (name) => [{ address: name === 'public.test' ? '127.0.0.1' : '192.168.1.10', family: 4 }],
     };
-    const targets = ['http://localhost/secret', 'http://10.0.0.1/secret', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]/secret', 'http://intranet.test/secret'];
+    const targets = [
+      'http://localhost/secret',
+      'http://10.0.0.1/secret',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::1]/secret',
+      'http://intranet.test/secret',
+    ];
     for (const location of targets) {
       const o = await origin(hostile.redirectTo(location));
       const target = dest();
@@ -127,7 +133,7 @@ describe('downloadToFile: origins that fail', () => {
 });
 
 describe('downloadToFile: error statuses', () => {
-  it.each([401, 403, 404, 410])('HTTP %i is the caller\'s mistake (invalid_url naming the status)', async (status) => {
+  it.each([401, 403, 404, 410])("HTTP %i is the caller's mistake (invalid_url naming the status)", async (status) => {
     const o = await origin(hostile.answerStatus(status));
     const target = dest();
     const err = await rejection(downloadToFile(o.url(), target, open));

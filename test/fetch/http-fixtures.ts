@@ -1,6 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DownloadLimits } from '../../src/fetch/download-options.js';
@@ -14,10 +14,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(
-  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
-  host = '127.0.0.1',
-): Promise<TestServer> {
+export async function startServer(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void, host = '127.0.0.1'): Promise<TestServer> {
   const hits: string[] = [];
   const server = http.createServer((req, res) => {
     hits.push(req.url ?? '');

@@ -38,12 +38,9 @@ describe('parseSourceUrl', () => {
     expect(err.param).toBe('url');
   });
 
-  it.each(['http://user:pass@example.com/v.mp4', 'https://user@example.com/v.mp4', 'https://:secret@example.com/'])(
-    'refuses credentials in %s',
-    (input) => {
-      expect(errorOf(input).code).toBe('invalid_url');
-    },
-  );
+  it.each(['http://user:pass@example.com/v.mp4', 'https://user@example.com/v.mp4', 'https://:secret@example.com/'])('refuses credentials in %s', (input) => {
+    expect(errorOf(input).code).toBe('invalid_url');
+  });
 
   // Each notation is listed with what WHATWG URL turns it into, to show the check sees the
   // canonical form rather than assuming it.

@@ -45,7 +45,11 @@ async function get(source: RangeSource, range: string) {
 describe('range relay', () => {
   it('answers ranges with the very bytes of the source', () =>
     withSource(async (source) => {
-      for (const [range, start, end] of [['bytes=0-99', 0, 99], ['bytes=3000000-3000099', 3_000_000, 3_000_099], ['bytes=5000000-', 5_000_000, bytes.length - 1]] as const) {
+      for (const [range, start, end] of [
+        ['bytes=0-99', 0, 99],
+        ['bytes=3000000-3000099', 3_000_000, 3_000_099],
+        ['bytes=5000000-', 5_000_000, bytes.length - 1],
+      ] as const) {
         const got = await get(source, range);
         expect(got.status).toBe(206);
         expect(got.contentRange).toBe(`bytes ${start}-${end}/${bytes.length}`);
@@ -83,23 +87,27 @@ describe('range relay', () => {
     // more: nothing past the first 1 MiB request is forwarded; fewer: no second request is made
     ['more', (_start: number) => bytes.length - 1, (read: number) => expect(read).toBeLessThan(MiB + 256 * 1024)],
     ['fewer', (start: number) => start + 99, (read: number) => expect(read).toBe(100)],
-  ] as const)('ends the relayed reply when the origin sends %s bytes than the range it was asked for', async (_how, lastByte, checkRead) => {
-    const sloppy = createServer((req, res) => {
-      const start = Number(/^bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0);
-      const end = req.headers.range === 'bytes=0-0' ? 0 : lastByte(start);
-      res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': end - start + 1 });
-      res.end(bytes.subarray(start, end + 1));
-    });
-    await new Promise<void>((r) => sloppy.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(sloppy.address() as AddressInfo).port}/v.mp4`;
-    const source = (await openRangeSource(url, { maxBytes: 1e9, timeoutMs: 10_000, allowPrivate: true, maxRedirects: 0 }, { minBytes: 0 }))!;
-    try {
-      await expect(get(source, 'bytes=1000-2000999')).rejects.toThrow();
-      checkRead(source.bytesRead());
-    } finally {
-      await source.close();
-      sloppy.closeAllConnections();
-      sloppy.close();
-    }
-  }, 15_000);
+  ] as const)(
+    'ends the relayed reply when the origin sends %s bytes than the range it was asked for',
+    async (_how, lastByte, checkRead) => {
+      const sloppy = createServer((req, res) => {
+        const start = Number(/^bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0);
+        const end = req.headers.range === 'bytes=0-0' ? 0 : lastByte(start);
+        res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': end - start + 1 });
+        res.end(bytes.subarray(start, end + 1));
+      });
+      await new Promise<void>((r) => sloppy.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(sloppy.address() as AddressInfo).port}/v.mp4`;
+      const source = (await openRangeSource(url, { maxBytes: 1e9, timeoutMs: 10_000, allowPrivate: true, maxRedirects: 0 }, { minBytes: 0 }))!;
+      try {
+        await expect(get(source, 'bytes=1000-2000999')).rejects.toThrow();
+        checkRead(source.bytesRead());
+      } finally {
+        await source.close();
+        sloppy.closeAllConnections();
+        sloppy.close();
+      }
+    },
+    15_000,
+  );
 });

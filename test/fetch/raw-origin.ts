@@ -3,8 +3,9 @@
  * itself and lets the test write whatever bytes it likes to the socket (or none, or a reset),
  * which node:http would never let a server do.
  */
-import net from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 
 export interface RawRequest {
   method: string;

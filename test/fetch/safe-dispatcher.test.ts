@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createSafeDispatcher } from '../../src/fetch/safe-dispatcher.js';
 import { rejection, serveBytes, startServer, type TestServer } from './http-fixtures.js';
 

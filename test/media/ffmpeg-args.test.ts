@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inputLimitArgs } from '../../src/ffmpeg/limits.js';
-import { VIDEO_DEMUXERS, fileUrl, safeInputArgs } from '../../src/media/ffmpeg/input-args.js';
+import { fileUrl, safeInputArgs, VIDEO_DEMUXERS } from '../../src/media/ffmpeg/input-args.js';
 import { buildDurationScanArgs, buildProbeArgs } from '../../src/media/ffmpeg/probe-args.js';
 import { clipSizeFor, fitWithin, frameSizeFor } from '../../src/media/ffmpeg/scale.js';
 import { buildWindowArgs, buildWindowFilterGraph, planWindow } from '../../src/media/window.js';
@@ -28,7 +28,7 @@ describe('fitWithin / clip and frame sizes', () => {
     expect(s.width % 2).toBe(0);
     expect(s.height % 2).toBe(0);
     const big = clipSizeFor({ width: 4001, height: 2251 });
-    expect(big.width % 2 + (big.height % 2)).toBe(0);
+    expect((big.width % 2) + (big.height % 2)).toBe(0);
     expect(big.width).toBeLessThanOrEqual(1920);
     expect(big.height).toBeLessThanOrEqual(1080);
   });
@@ -118,11 +118,17 @@ describe('buildWindowArgs', () => {
 describe('probe args', () => {
   it('asks for format and streams as JSON, through the allowed demuxers, on a file: URL', () => {
     expect(buildProbeArgs('/x/y.mp4')).toEqual([
-      '-v', 'error',
-      '-protocol_whitelist', 'file',
-      '-format_whitelist', VIDEO_DEMUXERS.join(','),
+      '-v',
+      'error',
+      '-protocol_whitelist',
+      'file',
+      '-format_whitelist',
+      VIDEO_DEMUXERS.join(','),
       ...inputLimitArgs(),
-      '-print_format', 'json', '-show_format', '-show_streams',
+      '-print_format',
+      'json',
+      '-show_format',
+      '-show_streams',
       'file:/x/y.mp4',
     ]);
   });
@@ -173,4 +179,3 @@ describe('decoding limits in the arguments', () => {
     expect(valueAfter(args, '-frames:v', clipFile)).toBe(String(3 * 8 + 1));
   });
 });
-

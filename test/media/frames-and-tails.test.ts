@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { TailBuffer } from '../../src/ffmpeg/tail-buffer.js';
-import { PacketSpan } from '../../src/media/probe-duration.js';
 import { createFrameChooser } from '../../src/media/choose-frame.js';
 import { FramePool } from '../../src/media/frame-pool.js';
-import { FrameAssembler } from '../../src/media/window-frames.js';
+import { PacketSpan } from '../../src/media/probe-duration.js';
 import { frameTime } from '../../src/media/window.js';
+import { FrameAssembler } from '../../src/media/window-frames.js';
 
 describe('FrameAssembler', () => {
   it('cuts a stream into frames whatever the chunk boundaries', () => {

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProbeResult } from '../../src/characters/ports.js';
 import { openRangeSource } from '../../src/fetch/range-source.js';
-import { openByteSource, type ByteSource } from '../../src/media/container/byte-source.js';
+import { type ByteSource, openByteSource } from '../../src/media/container/byte-source.js';
 import { parseSps } from '../../src/media/container/h264-sps.js';
 import { readMp4Header } from '../../src/media/container/mp4-header.js';
 import { probeMedia } from '../../src/media/probe.js';
-import type { ProbeResult } from '../../src/characters/ports.js';
 import { startFileServer } from '../support/file-server.js';
 import { makeAudioOnly, makeGarbage, makeTruncated, makeVideo } from '../support/videos.js';
 
@@ -38,9 +38,31 @@ let dir: string;
 async function encode(name: string, extra: string[], vf = 'null', seconds = 2): Promise<string> {
   const out = join(dir, name);
   await exec(FFMPEG, [
-    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=s=640x360:r=30:d=${seconds}`,
-    '-f', 'lavfi', '-i', `sine=d=${seconds}`, '-vf', vf, '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-shortest', ...extra, out,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=640x360:r=30:d=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=d=${seconds}`,
+    '-vf',
+    vf,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    ...extra,
+    out,
   ]);
   return out;
 }

@@ -143,7 +143,13 @@ describe('parseProbe', () => {
         streams: [h264({ codec_name: codec, duration: undefined, nb_frames: undefined })],
         format: { format_name: fmt, duration: '0.04' },
       });
-      for (const [fmt, c] of [['image2', 'mjpeg'], ['png_pipe', 'png'], ['jpeg_pipe', 'mjpeg'], ['webp_pipe', 'webp'], ['image2pipe', 'png']]) {
+      for (const [fmt, c] of [
+        ['image2', 'mjpeg'],
+        ['png_pipe', 'png'],
+        ['jpeg_pipe', 'mjpeg'],
+        ['webp_pipe', 'webp'],
+        ['image2pipe', 'png'],
+      ]) {
         expect(code(() => parseProbe(img(fmt, c)))).toBe('unsupported_media');
       }
       const gif = { streams: [h264({ codec_name: 'gif', nb_frames: '1', duration: '0.1' })], format: { format_name: 'gif', duration: '0.1' } };

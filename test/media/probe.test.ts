@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { probeMedia } from '../../src/media/probe.js';
-import {
-  makeAudioOnly, makeEmpty, makeGarbage, makeHtml, makeImage, makeStillGif, makeTruncated, makeVideo, topLevelAtoms,
-} from '../support/videos.js';
+import { makeAudioOnly, makeEmpty, makeGarbage, makeHtml, makeImage, makeStillGif, makeTruncated, makeVideo, topLevelAtoms } from '../support/videos.js';
 
 async function refusal(path: string): Promise<AppError> {
   const e = await probeMedia(path).then(

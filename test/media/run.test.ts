@@ -82,13 +82,9 @@ describe('runToolStreaming', () => {
   it('hands stdout to the consumer as it is written', async () => {
     const seen: number[] = [];
     const t0 = Date.now();
-    await runToolStreaming(
-      node,
-      script('process.stdout.write("a"); setTimeout(() => process.stdout.write("b"), 300)'),
-      async (stdout) => {
-        for await (const _ of stdout) seen.push(Date.now() - t0);
-      },
-    );
+    await runToolStreaming(node, script('process.stdout.write("a"); setTimeout(() => process.stdout.write("b"), 300)'), async (stdout) => {
+      for await (const _ of stdout) seen.push(Date.now() - t0);
+    });
     expect(seen.length).toBe(2);
     expect(seen[1] - seen[0]).toBeGreaterThanOrEqual(200);
   });
@@ -96,13 +92,9 @@ describe('runToolStreaming', () => {
   it("kills the process and rethrows the consumer's own error", async () => {
     const boom = new Error('consumer failed');
     const t0 = Date.now();
-    const p = runToolStreaming(
-      ffmpeg,
-      ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=320x180', '-f', 'rawvideo', 'pipe:1'],
-      async (stdout) => {
-        for await (const _ of stdout) throw boom;
-      },
-    );
+    const p = runToolStreaming(ffmpeg, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=320x180', '-f', 'rawvideo', 'pipe:1'], async (stdout) => {
+      for await (const _ of stdout) throw boom;
+    });
     await expect(p).rejects.toBe(boom);
     expect(Date.now() - t0).toBeLessThan(10_000);
   });

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RgbFrame } from '../../src/characters/ports.js';
 import { probeMedia } from '../../src/media/probe.js';
 import { scoreSharpness } from '../../src/media/sharpness.js';
-import type { RgbFrame } from '../../src/characters/ports.js';
 import { extractWindow } from '../../src/media/window.js';
 import { makeVideo } from '../support/videos.js';
 

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultBinaries } from '../../src/ffmpeg/binaries.js';
 import { probeMedia } from '../../src/media/probe.js';
 import { extractWindow, type WindowOptions } from '../../src/media/window.js';
-import { makeVideo } from '../support/videos.js';
 import { makeHighFpsMp4, makeManyStreamMkv, makeResolutionSwitchTs } from '../security/hostile-media.js';
+import { makeVideo } from '../support/videos.js';
 
 const exec = promisify(execFile);
 const { ffmpeg, ffprobe } = defaultBinaries();

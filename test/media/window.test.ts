@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RgbFrame } from '../../src/characters/ports.js';
 import { AppError } from '../../src/errors.js';
 import { defaultBinaries } from '../../src/ffmpeg/binaries.js';
 import { probeMedia } from '../../src/media/probe.js';
-import type { RgbFrame } from '../../src/characters/ports.js';
 import { extractWindow } from '../../src/media/window.js';
 import { makeVideo, topLevelAtoms } from '../support/videos.js';
 
@@ -40,7 +40,15 @@ async function ffprobeJson(path: string) {
   const { stdout } = await exec(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path]);
   return JSON.parse(stdout) as {
     format: { duration: string; format_name: string };
-    streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number; pix_fmt?: string; side_data_list?: unknown[]; tags?: Record<string, string> }>;
+    streams: Array<{
+      codec_type: string;
+      codec_name: string;
+      width?: number;
+      height?: number;
+      pix_fmt?: string;
+      side_data_list?: unknown[];
+      tags?: Record<string, string>;
+    }>;
   };
 }
 
@@ -198,10 +206,16 @@ describe('extractWindow', () => {
   it('stops on abort', async () => {
     const src = await makeVideo({ durationSec: 2 });
     const ac = new AbortController();
-    const p = extractWindow(src, await probeMedia(src), { startSec: 0, endSec: 2, clipPath: clipPath() }, async () => {
-      ac.abort();
-      await new Promise((r) => setTimeout(r, 50));
-    }, ac.signal);
+    const p = extractWindow(
+      src,
+      await probeMedia(src),
+      { startSec: 0, endSec: 2, clipPath: clipPath() },
+      async () => {
+        ac.abort();
+        await new Promise((r) => setTimeout(r, 50));
+      },
+      ac.signal,
+    );
     await expect(p).rejects.toMatchObject({ name: 'MediaToolError', kind: 'aborted' });
   });
 

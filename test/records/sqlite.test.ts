@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKyselyStore, openDatabase } from '../../src/records/kysely/index.js';
 import { sqlitePath } from '../../src/records/kysely/database.js';
+import { createKyselyStore, openDatabase } from '../../src/records/kysely/index.js';
 import { describeMigrations, describeStoreContract } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sora-store-'));

@@ -205,11 +205,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       it('refuses a taken username (any case) with username_taken', async () => {
         const c = makeCharacter();
         await store.characters.insert(c);
-        await expectAppError(
-          store.characters.insert(makeCharacter({ username: c.username.toUpperCase() })),
-          'username_taken',
-          'username',
-        );
+        await expectAppError(store.characters.insert(makeCharacter({ username: c.username.toUpperCase() })), 'username_taken', 'username');
         // A duplicate id is another error, not username_taken.
         const err = await store.characters.insert(makeCharacter({ id: c.id })).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(Error);
@@ -276,7 +272,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         // Another key's characters at the same times are never listed.
         for (const t of TIMES) await store.characters.insert(makeCharacter({ createdAt: t }));
 
-        const expected = [...mine].sort(byTimeThenId).reverse().map((c) => c.id);
+        const expected = [...mine]
+          .sort(byTimeThenId)
+          .reverse()
+          .map((c) => c.id);
         const seen: string[] = [];
         const pages: boolean[] = [];
         let after: string | undefined;
@@ -465,12 +464,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
               await new Promise((r) => setImmediate(r));
             }
           };
-          const results = await Promise.all([
-            claimer(store, 'a1'),
-            claimer(other, 'b1'),
-            claimer(store, 'a2'),
-            claimer(other, 'b2'),
-          ]);
+          const results = await Promise.all([claimer(store, 'a1'), claimer(other, 'b1'), claimer(store, 'a2'), claimer(other, 'b2')]);
           const all = results.flat();
           expect(all.map((j) => j.id).sort()).toEqual([...ids].sort());
           expect(new Set(all.map((j) => j.id)).size).toBe(20);
@@ -601,9 +595,17 @@ export function describeMigrations(name: string, url: () => string): void {
         await migrator.migrateDown();
         expect((await migrator.getMigrations()).filter((m) => m.executedAt).map((m) => m.name)).toEqual(['0001_initial']);
         const key = (id: string, createdAt: number, revokedAt: number | null = null) => ({
-          id, name: 'shared', hash: `h-${id}`, owner: `o${id.slice(-8)}`, created_at: createdAt, revoked_at: revokedAt,
+          id,
+          name: 'shared',
+          hash: `h-${id}`,
+          owner: `o${id.slice(-8)}`,
+          created_at: createdAt,
+          revoked_at: revokedAt,
         });
-        await db.insertInto('api_keys').values([key('key_dup00000001', 1), key('key_dup00000002', 2), key('key_dup00000003', 3, 5)]).execute();
+        await db
+          .insertInto('api_keys')
+          .values([key('key_dup00000001', 1), key('key_dup00000002', 2), key('key_dup00000003', 3, 5)])
+          .execute();
         await migrator.migrateToLatest();
         const rows = await db.selectFrom('api_keys').select(['id', 'name']).where('id', 'like', 'key_dup%').orderBy('id').execute();
         expect(rows).toEqual([

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFaceVideo } from '../support/faces.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { findSdkPython } from '../support/tiers.js';
 
 const exec = promisify(execFile);
@@ -29,12 +29,18 @@ describe.runIf(found.python)('the official Python SDK against sora-characters', 
     const dir = await mkdtemp(join(tmpdir(), 'sc-python-sdk-'));
     const faceVideo = await makeFaceVideo(dir, 'face', { placement: { left: 380, top: 60, width: 180 }, faceFrom: 0, faceTo: 6, durationSec: 5 });
     const imagePng = join(dir, 'ref.png');
-    await sharp({ create: { width: 320, height: 240, channels: 3, background: '#c04020' } }).png().toFile(imagePng);
+    await sharp({ create: { width: 320, height: 240, channels: 3, background: '#c04020' } })
+      .png()
+      .toFile(imagePng);
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OPENAI_')));
     const run = await exec(found.python!, [SCRIPT], {
       env: {
-        ...env, OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, OPENAI_API_KEY: 'sk-alice-test-key',
-        SORA_ROOT_URL: `http://127.0.0.1:${port}`, FACE_VIDEO: faceVideo, IMAGE_PNG: imagePng,
+        ...env,
+        OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`,
+        OPENAI_API_KEY: 'sk-alice-test-key',
+        SORA_ROOT_URL: `http://127.0.0.1:${port}`,
+        FACE_VIDEO: faceVideo,
+        IMAGE_PNG: imagePng,
       },
       timeout: 240_000,
     });
@@ -124,7 +130,7 @@ describe.runIf(found.python)('the official Python SDK against sora-characters', 
     expect(s.listed).toEqual(expect.arrayContaining([s.character.id, passed('create_character').character.id]));
   });
 
-  it('a refusal reaches the SDK as BadRequestError with the envelope\'s code and param', () => {
+  it("a refusal reaches the SDK as BadRequestError with the envelope's code and param", () => {
     expect(passed('refusal').refused).toMatchObject({ status: 400, code: 'invalid_parameter', param: 'seconds' });
   });
 

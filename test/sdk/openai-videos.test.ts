@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import OpenAI, { toFile } from 'openai';
+import { VERSION } from 'openai/version';
 import OpenAIPinned, { toFile as toFilePinned } from 'openai-pinned';
 import { VERSION as PINNED_VERSION } from 'openai-pinned/version';
-import { VERSION } from 'openai/version';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFaceVideo } from '../support/faces.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 
 const exec = promisify(execFile);
 
@@ -133,7 +133,12 @@ describe.each(SDKS)('the official SDK ($name) against sora-characters', ({ Clien
   });
 
   it('from_task: a completed task is a character source', async () => {
-    const res = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { from_task: videoId, timestamps: '1,3', url: 'https://ignored.example/x.mp4' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/sora/v1/characters',
+      headers: h.alice,
+      payload: { from_task: videoId, timestamps: '1,3', url: 'https://ignored.example/x.mp4' },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().source).toEqual({ type: 'task', task_id: videoId });
     const out = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { from_task: videoId, timestamps: '3,5' } });
@@ -165,16 +170,25 @@ describe.each(SDKS)('the official SDK ($name) against sora-characters', ({ Clien
       more.push((await alice.videos.createCharacter({ name: `Extra ${i}`, video: await toFile(await readFile(faceVideo), 'f.mp4') })).id!);
     }
     const three = alice.videos.create({ prompt: `@${character.username} and friends`, characters: more.map((id) => ({ id })) } as never);
-    await expect(three).rejects.toMatchObject({ status: 400, code: 'invalid_parameter', param: 'characters', message: expect.stringMatching(/at most 2 characters \(got 3\)/) });
+    await expect(three).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_parameter',
+      param: 'characters',
+      message: expect.stringMatching(/at most 2 characters \(got 3\)/),
+    });
     await pollDone(bob, ok.id);
   });
 
   it('input_reference: an uploaded image (multipart) or {image_url} (JSON); not an image is 422', async () => {
-    const png = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#c04020' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#c04020' } })
+      .png()
+      .toBuffer();
     const up = await alice.videos.create({ prompt: 'from a picture', input_reference: await toFile(png, 'ref.png', { type: 'image/png' }) });
     expect((await pollDone(alice, up.id)).status).toBe('completed');
     const json = await h.app.inject({
-      method: 'POST', url: '/v1/videos', headers: h.alice,
+      method: 'POST',
+      url: '/v1/videos',
+      headers: h.alice,
       payload: { prompt: 'from a data URL', input_reference: { image_url: `data:image/png;base64,${png.toString('base64')}` } },
     });
     expect(json.statusCode, json.body).toBe(200);

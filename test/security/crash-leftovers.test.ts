@@ -3,8 +3,19 @@ import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ALICE,
+  bearer,
+  ensureBuilt,
+  killAll,
+  removeDir,
+  type ServerProcess,
+  StopWaiting,
+  startServer,
+  tempDataDir,
+  waitFor,
+} from '../e2e/support/server-process.js';
 import { faceVideo } from '../e2e/support/sources.js';
-import { ALICE, bearer, ensureBuilt, killAll, removeDir, startServer, StopWaiting, tempDataDir, waitFor, type ServerProcess } from '../e2e/support/server-process.js';
 import { startTrickleOrigin, type TrickleOrigin } from './support/trickle-origin.js';
 
 /** Job folders under DATA_DIR/tmp of a character: `tmp/<process folder>/<character id>-<random>`. */
@@ -50,11 +61,16 @@ describe('e2e: no scratch files outlive a crash', () => {
     expect(res.status, `${JSON.stringify(accepted)}\n${first.output()}`).toBe(202);
 
     // The source is trickling into the job's folder.
-    const [left] = await waitFor('the job folder with a partial source', async () => {
-      const folders = await jobFoldersOf(dataDir, accepted.id);
-      const s = folders[0] ? await stat(join(folders[0], 'source')).catch(() => null) : null;
-      return s && s.size > 0 ? folders : undefined;
-    }, 30_000, 50);
+    const [left] = await waitFor(
+      'the job folder with a partial source',
+      async () => {
+        const folders = await jobFoldersOf(dataDir, accepted.id);
+        const s = folders[0] ? await stat(join(folders[0], 'source')).catch(() => null) : null;
+        return s && s.size > 0 ? folders : undefined;
+      },
+      30_000,
+      50,
+    );
 
     const killed = await first.kill();
     expect(killed.signal).toBe('SIGKILL');
@@ -67,12 +83,17 @@ describe('e2e: no scratch files outlive a crash', () => {
     // Gone before the new process answers its first request (its boot removed it).
     expect(existsSync(left), `${left} survived the restart\n${second.output()}`).toBe(false);
 
-    const ready = await waitFor(`character ${accepted.id} to turn ready after the restart`, async () => {
-      const r = await second.fetch(`/sora/v1/characters/${accepted.id}`, { headers: bearer(ALICE) });
-      const c = await r.json();
-      if (c.status === 'failed') throw new StopWaiting(`the resumed job failed: ${JSON.stringify(c.error)}\n${second.output()}`);
-      return c.status === 'ready' ? c : undefined;
-    }, 90_000, 250);
+    const ready = await waitFor(
+      `character ${accepted.id} to turn ready after the restart`,
+      async () => {
+        const r = await second.fetch(`/sora/v1/characters/${accepted.id}`, { headers: bearer(ALICE) });
+        const c = await r.json();
+        if (c.status === 'failed') throw new StopWaiting(`the resumed job failed: ${JSON.stringify(c.error)}\n${second.output()}`);
+        return c.status === 'ready' ? c : undefined;
+      },
+      90_000,
+      250,
+    );
     expect(ready).toMatchObject({ id: accepted.id, status: 'ready', error: null });
     expect(await jobFoldersOf(dataDir, accepted.id)).toEqual([]);
     // One live process folder remains: the second server's, with its heartbeat.

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { makeHighFpsMp4, makeManyStreamMkv, makeResolutionSwitchTs, pngHeaderBomb, watchPeakMemory } from './hostile-media.js';
 
 const exec = promisify(execFile);
@@ -84,7 +84,18 @@ describe('decompression bombs through the API', () => {
     const record = await h.rt.store.characters.get(res.json().id);
     const clip = join(dir, 'kept-clip.mp4');
     await pipeline(await h.rt.blobs.read(record?.clipKey as string), createWriteStream(clip));
-    const { stdout } = await exec(FFPROBE, ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=r_frame_rate,nb_read_frames', '-of', 'json', clip]);
+    const { stdout } = await exec(FFPROBE, [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-count_frames',
+      '-show_entries',
+      'stream=r_frame_rate,nb_read_frames',
+      '-of',
+      'json',
+      clip,
+    ]);
     const [stream] = JSON.parse(stdout).streams as Array<{ r_frame_rate: string; nb_read_frames: string }>;
     const [num, den] = stream.r_frame_rate.split('/').map(Number);
     expect(num / den).toBeLessThanOrEqual(60);

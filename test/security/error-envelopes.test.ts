@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { parseRawResponse, rawExchange } from './support/raw-http.js';
 
 /**
@@ -71,10 +71,19 @@ describe('error envelopes before routing', () => {
 
   it('404 not_found for methods and paths no route has', async () => {
     for (const [method, path] of [
-      ['PUT', '/sora/v1/characters'], ['DELETE', '/healthz'], ['POST', '/profile/x.y'], ['PATCH', '/v1/videos'],
-      ['OPTIONS', '/v1/videos'], ['PROPFIND', '/'], ['TRACE', '/'], ['GET', '/nope'], ['POST', '/files/a'],
+      ['PUT', '/sora/v1/characters'],
+      ['DELETE', '/healthz'],
+      ['POST', '/profile/x.y'],
+      ['PATCH', '/v1/videos'],
+      ['OPTIONS', '/v1/videos'],
+      ['PROPFIND', '/'],
+      ['TRACE', '/'],
+      ['GET', '/nope'],
+      ['POST', '/files/a'],
     ]) {
-      const answer = await send(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk-alice-test-key\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      const answer = await send(
+        `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk-alice-test-key\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      );
       expectEnvelope(answer, 404, 'not_found', 'not_found_error');
     }
   });

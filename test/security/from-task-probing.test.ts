@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VideoTaskRecord } from '../../src/records/ports.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { rawExchange } from './support/raw-http.js';
 
 /**
@@ -24,9 +24,27 @@ describe('from_task of another key answers as a missing one', () => {
     bobQueued = res.json().id;
     const bob = await h.rt.keys.authenticate('sk-bob-test-key');
     const task: VideoTaskRecord = {
-      id: bobCompleted, keyId: bob.keyId, model: 'sora-2', engine: 'local', status: 'completed', progress: 100, prompt: 'p',
-      size: '720x1280', seconds: '4', remixedFromVideoId: null, characterIds: [], inputReferenceKey: null, videoKey: 'videos/x/video.mp4',
-      thumbnailKey: null, spritesheetKey: null, durationSec: 4, errorCode: null, errorMessage: null, createdAt: 1, completedAt: 2, expiresAt: null,
+      id: bobCompleted,
+      keyId: bob.keyId,
+      model: 'sora-2',
+      engine: 'local',
+      status: 'completed',
+      progress: 100,
+      prompt: 'p',
+      size: '720x1280',
+      seconds: '4',
+      remixedFromVideoId: null,
+      characterIds: [],
+      inputReferenceKey: null,
+      videoKey: 'videos/x/video.mp4',
+      thumbnailKey: null,
+      spritesheetKey: null,
+      durationSec: 4,
+      errorCode: null,
+      errorMessage: null,
+      createdAt: 1,
+      completedAt: 2,
+      expiresAt: null,
     };
     await h.rt.store.tasks.insert(task);
     await h.app.listen({ port: 0, host: '127.0.0.1' });
@@ -40,8 +58,14 @@ describe('from_task of another key answers as a missing one', () => {
   async function aliceCreateFrom(taskId: string): Promise<string> {
     const body = JSON.stringify({ from_task: taskId, timestamps: '1,3' });
     const request = [
-      'POST /sora/v1/characters HTTP/1.1', 'Host: 127.0.0.1', 'Authorization: Bearer sk-alice-test-key',
-      'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close', '', body,
+      'POST /sora/v1/characters HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Authorization: Bearer sk-alice-test-key',
+      'Content-Type: application/json',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+      '',
+      body,
     ].join('\r\n');
     const r = await rawExchange(port, [request], { giveUpMs: 10_000 });
     expect(r.closedByServer).toBe(true);

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anyJson, characterBody, deepJsonText, jsonTextOf, videoBody } from './support/arbitraries.js';
 import { ATTACK_SEED, sized } from './support/attack-scale.js';
 import { expectAlive, expectNothingWritten, expectWellFormed } from './support/invariants.js';
+import { type OfflineHarness, startOfflineHarness, type WriteCounts } from './support/offline-harness.js';
 import { AnswerTally } from './support/tally.js';
-import { startOfflineHarness, type OfflineHarness, type WriteCounts } from './support/offline-harness.js';
 
 /**
  * issue #12 point 7, property-based: JSON bodies of POST /sora/v1/characters and POST /v1/videos,

@@ -6,8 +6,8 @@ import { makeImage } from '../support/videos.js';
 import { nastyString } from './support/arbitraries.js';
 import { ATTACK_SEED, sized } from './support/attack-scale.js';
 import { expectAlive, expectNothingWritten, expectWellFormed, within } from './support/invariants.js';
-import { startOfflineHarness, type OfflineHarness, type WriteCounts } from './support/offline-harness.js';
-import { rawMultipart, socketChunks, type RawPart } from './support/raw-multipart.js';
+import { type OfflineHarness, startOfflineHarness, type WriteCounts } from './support/offline-harness.js';
+import { type RawPart, rawMultipart, socketChunks } from './support/raw-multipart.js';
 import { AnswerTally } from './support/tally.js';
 
 /**

@@ -4,7 +4,7 @@ import { signFilePath } from '../../src/api/signed-url.js';
 import { nastyString } from './support/arbitraries.js';
 import { ATTACK_SEED, sized } from './support/attack-scale.js';
 import { expectAlive, expectNothingWritten, expectWellFormed } from './support/invariants.js';
-import { startOfflineHarness, type OfflineHarness, type WriteCounts } from './support/offline-harness.js';
+import { type OfflineHarness, startOfflineHarness, type WriteCounts } from './support/offline-harness.js';
 import { AnswerTally } from './support/tally.js';
 
 /**

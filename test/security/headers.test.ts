@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signFilePath } from '../../src/api/signed-url.js';
 import { startFileServer } from '../support/file-server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { makeVideo } from '../support/videos.js';
 import { parseRawResponse, rawExchange } from './support/raw-http.js';
 
@@ -15,7 +15,12 @@ describe('security headers', () => {
   beforeAll(async () => {
     files = await startFileServer({ 'clip.mp4': { path: await makeVideo({ durationSec: 4, width: 320, height: 180 }), type: 'video/mp4' } });
     h = await startHarness();
-    const res = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: files.url('clip.mp4'), timestamps: '1,3' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/sora/v1/characters',
+      headers: h.alice,
+      payload: { url: files.url('clip.mp4'), timestamps: '1,3' },
+    });
     expect(res.statusCode, res.body).toBe(200);
     character = res.json();
   });

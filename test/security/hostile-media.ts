@@ -76,8 +76,21 @@ export async function makeManyStreamMkv(dir: string, count: number): Promise<str
 export async function makeHighFpsMp4(dir: string, fps: number, durationSec: number): Promise<string> {
   const out = join(dir, `fps-${fps}.mp4`);
   await ffmpeg([
-    '-f', 'lavfi', '-i', `testsrc2=s=160x90:r=${fps}:d=${durationSec}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(fps), '-movflags', '+faststart', out,
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=160x90:r=${fps}:d=${durationSec}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(fps),
+    '-movflags',
+    '+faststart',
+    out,
   ]);
   return out;
 }

@@ -40,7 +40,14 @@ describe('local engine: every ffmpeg input it decodes is bounded', () => {
 
   it('render and previews: -max_pixels on each input, and the encoders and filters use a bounded number of threads', () => {
     const render = buildRenderArgs({ width: 720, height: 1280, seconds: 4, layout: planLayout(720, 1280, 2), inputs }, '/w/video.mp4');
-    const previews = buildPreviewArgs({ videoPath: '/w/video.mp4', width: 720, height: 1280, seconds: 4, thumbnailPath: '/w/t.webp', spritesheetPath: '/w/s.jpg' });
+    const previews = buildPreviewArgs({
+      videoPath: '/w/video.mp4',
+      width: 720,
+      height: 1280,
+      seconds: 4,
+      thumbnailPath: '/w/t.webp',
+      spritesheetPath: '/w/s.jpg',
+    });
     for (const args of [render, previews]) {
       const groups = inputOptions(args);
       expect(groups.length).toBeGreaterThan(0);
@@ -62,8 +69,25 @@ describe('local engine: time and memory limits', () => {
     root = await mkdtemp(join(tmpdir(), 'engine-limits-'));
     const fx = join(root, 'fixtures');
     await mkdir(fx);
-    await run(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=360x640:r=30:d=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', join(fx, 'clip.mp4')]);
-    await sharp({ create: { width: 256, height: 256, channels: 3, background: '#2980b9' } }).webp().toFile(join(fx, 'portrait.webp'));
+    await run(FFMPEG, [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=360x640:r=30:d=1',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-y',
+      join(fx, 'clip.mp4'),
+    ]);
+    await sharp({ create: { width: 256, height: 256, channels: 3, background: '#2980b9' } })
+      .webp()
+      .toFile(join(fx, 'portrait.webp'));
     chars = [{ id: 'ch_0', username: 'marina.lee', displayName: 'Marina', clipPath: join(fx, 'clip.mp4'), portraitPath: join(fx, 'portrait.webp') }];
   });
   afterAll(() => rm(root, { recursive: true, force: true }));

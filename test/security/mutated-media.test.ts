@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { ATTACK_SEED, sized } from './support/attack-scale.js';
 import { within } from './support/invariants.js';
-import { corpusSeeds, seededRandom, writeMutants, type Mutant } from './support/media-corpus.js';
+import { corpusSeeds, type Mutant, seededRandom, writeMutants } from './support/media-corpus.js';
 import { AnswerTally } from './support/tally.js';
 
 /**

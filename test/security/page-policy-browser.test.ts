@@ -1,11 +1,11 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, removeDir } from '../e2e/support/server-process.js';
 import { startFileServer } from '../support/file-server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { CHROMIUM_PATH, tierAvailable } from '../support/tiers.js';
 import { makeVideo } from '../support/videos.js';
 
@@ -32,13 +32,26 @@ describe.skipIf(!tierAvailable('browser tests (profile page in chromium)'))('the
     base = `http://127.0.0.1:${port}`;
     h = await startHarness({ PUBLIC_URL: base });
     await h.app.listen({ port, host: '127.0.0.1' });
-    const res = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: files.url('clip.mp4'), timestamps: '1,3' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/sora/v1/characters',
+      headers: h.alice,
+      payload: { url: files.url('clip.mp4'), timestamps: '1,3' },
+    });
     expect(res.statusCode, res.body).toBe(200);
     ({ permalink, username } = res.json());
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     page = context.pages()[0] ?? (await context.newPage());
@@ -92,6 +105,11 @@ describe.skipIf(!tierAvailable('browser tests (profile page in chromium)'))('the
     const frame = child()!;
     if (frame.url() === permalink) await frame.waitForLoadState('load');
     expect(frame.url()).toMatch(/^chrome-error:/);
-    expect(await frame.locator('#mention').count().catch(() => 0)).toBe(0);
+    expect(
+      await frame
+        .locator('#mention')
+        .count()
+        .catch(() => 0),
+    ).toBe(0);
   });
 });

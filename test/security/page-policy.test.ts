@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { makeVideo } from '../support/videos.js';
 
 /**
@@ -16,7 +16,12 @@ describe('page security policy', () => {
   beforeAll(async () => {
     files = await startFileServer({ 'clip.mp4': { path: await makeVideo({ durationSec: 4, width: 320, height: 180 }), type: 'video/mp4' } });
     h = await startHarness();
-    const res = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: files.url('clip.mp4'), timestamps: '1,3' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/sora/v1/characters',
+      headers: h.alice,
+      payload: { url: files.url('clip.mp4'), timestamps: '1,3' },
+    });
     expect(res.statusCode, res.body).toBe(200);
     character = res.json();
   });
@@ -36,7 +41,12 @@ describe('page security policy', () => {
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expectEveryAnswerHeaders(res.headers, url);
     const csp = String(res.headers['content-security-policy'] ?? '');
-    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+    const directives = new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name, values]),
+    );
     expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
     expect(directives.get('default-src')).toEqual(["'none'"]);
     expect(directives.get('script-src')).toEqual(["'self'"]);

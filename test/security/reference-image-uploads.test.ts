@@ -1,13 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenOnLoopback } from '../api/loopback-client.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { makeImage } from '../support/videos.js';
 import { sized } from './support/attack-scale.js';
 import { mib, sampleRss } from './support/rss-sampler.js';
-import { PNG_HEAD, streamedMultipart, type StreamedFile } from './support/streamed-multipart.js';
+import { PNG_HEAD, type StreamedFile, streamedMultipart } from './support/streamed-multipart.js';
 
 /**
  * issue #12 point 3: an input_reference is streamed and capped, never held. Three 300 MB uploads

@@ -74,7 +74,12 @@ describe('scratch space', () => {
     expect(existsSync(dead)).toBe(false);
     // Not a process folder: left alone while others may use it.
     expect(existsSync(join(root, 'upload-of-an-older-version'))).toBe(true);
-    expect((await readdir(root)).sort()).toEqual([first.dir, second.dir].map((d) => d.split('/').pop()).concat('upload-of-an-older-version').sort());
+    expect((await readdir(root)).sort()).toEqual(
+      [first.dir, second.dir]
+        .map((d) => d.split('/').pop())
+        .concat('upload-of-an-older-version')
+        .sort(),
+    );
   });
 
   it('shared: the heartbeat keeps a long-running folder alive past staleAfterMs', async () => {

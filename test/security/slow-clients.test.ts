@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.js';
-import { holdConnection, parseRawResponse, rawExchange, type HeldConnection } from './support/raw-http.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { type HeldConnection, holdConnection, parseRawResponse, rawExchange } from './support/raw-http.js';
 
 /**
  * Slow and many connections, on real loopback sockets: a client that never finishes its headers
@@ -46,8 +46,13 @@ describe('slow and many connections', () => {
   it('a body that trickles is cut after REQUEST_TIMEOUT_MS: 408 request_timeout', async () => {
     const port = await listen({ HEADERS_TIMEOUT_MS: '500', REQUEST_TIMEOUT_MS: '1500' });
     const head = [
-      'POST /sora/v1/characters HTTP/1.1', 'Host: 127.0.0.1', 'Authorization: Bearer sk-alice-test-key',
-      'Content-Type: application/json', 'Content-Length: 1000', '', '',
+      'POST /sora/v1/characters HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Authorization: Bearer sk-alice-test-key',
+      'Content-Type: application/json',
+      'Content-Length: 1000',
+      '',
+      '',
     ].join('\r\n');
     const chunks = [head, ...'{"timestamps":"1,3","url":"http://127.0.0.1/', ...'a'.repeat(500)];
     const r = await rawExchange(port, chunks, { gapMs: 20, giveUpMs: 8_000 });
@@ -66,11 +71,14 @@ describe('slow and many connections', () => {
       held.add(res);
     });
     await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
-    closers.push(() => new Promise<void>((r) => {
-      for (const res of held) res.destroy();
-      origin.closeAllConnections();
-      origin.close(() => r());
-    }));
+    closers.push(
+      () =>
+        new Promise<void>((r) => {
+          for (const res of held) res.destroy();
+          origin.closeAllConnections();
+          origin.close(() => r());
+        }),
+    );
     const port = await listen({ HEADERS_TIMEOUT_MS: '300', REQUEST_TIMEOUT_MS: '600', SYNC_WAIT_MS: '2000' });
     const started = Date.now();
     const res = await fetch(`http://127.0.0.1:${port}/sora/v1/characters`, {

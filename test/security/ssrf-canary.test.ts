@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isForbiddenAddress } from '../../src/fetch/address-policy.js';
 import type { HostResolver } from '../../src/fetch/download-options.js';
 import { ATTACK_SEED, sized } from './support/attack-scale.js';
-import { startCanary, type Canary } from './support/canary.js';
-import { startOfflineHarness, type OfflineHarness } from './support/offline-harness.js';
+import { type Canary, startCanary } from './support/canary.js';
+import { type OfflineHarness, startOfflineHarness } from './support/offline-harness.js';
 
 /**
  * issue #12 point 7, SSRF canary: with ALLOW_PRIVATE_URLS=false, create requests whose URLs name

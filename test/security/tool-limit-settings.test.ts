@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { startFileServer } from '../support/file-server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { makeVideo } from '../support/videos.js';
 
 describe('FFMPEG_TIMEOUT_MS and FFMPEG_MAX_MEMORY_MB', () => {
@@ -36,7 +36,12 @@ describe('FFMPEG_TIMEOUT_MS and FFMPEG_MAX_MEMORY_MB', () => {
     });
 
     it('a window over FFMPEG_MAX_MEMORY_MB: 422 media_too_large', async () => {
-      const res = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: files.url('uhd.mp4'), timestamps: '0,1.5' } });
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/sora/v1/characters',
+        headers: h.alice,
+        payload: { url: files.url('uhd.mp4'), timestamps: '0,1.5' },
+      });
       expect(res.statusCode, res.body).toBe(422);
       expect(res.json().error).toMatchObject({ code: 'media_too_large', type: expect.any(String), param: 'url' });
     });

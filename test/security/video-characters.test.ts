@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { type Harness, startHarness } from '../support/harness.js';
 import { makeVideo } from '../support/videos.js';
 
 /** `characters[]` of POST /v1/videos: duplicates are dropped before any lookup, and the list is short. */
@@ -14,7 +14,12 @@ describe('POST /v1/videos characters[]', () => {
     files = await startFileServer({ 'clip.mp4': { path: await makeVideo({ durationSec: 4, width: 320, height: 180 }), type: 'video/mp4' } });
     h = await startHarness();
     const make = async () => {
-      const res = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: files.url('clip.mp4'), timestamps: '1,3' } });
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/sora/v1/characters',
+        headers: h.alice,
+        payload: { url: files.url('clip.mp4'), timestamps: '1,3' },
+      });
       expect(res.statusCode, res.body).toBe(200);
       return res.json();
     };
@@ -29,8 +34,7 @@ describe('POST /v1/videos characters[]', () => {
     await files?.close();
   });
 
-  const create = (characters: unknown[]) =>
-    h.app.inject({ method: 'POST', url: '/v1/videos', headers: h.alice, payload: { prompt: 'a walk', characters } });
+  const create = (characters: unknown[]) => h.app.inject({ method: 'POST', url: '/v1/videos', headers: h.alice, payload: { prompt: 'a walk', characters } });
 
   it('[{id: A} x3] is one lookup and one character', async () => {
     const byUsername = vi.spyOn(h.rt.store.characters, 'getByUsername');
@@ -75,7 +79,9 @@ describe('POST /v1/videos characters[]', () => {
     for (let i = 0; i < 5; i++) form.append(`characters[${i}][id]`, a.id);
     const body = new Response(form);
     const res = await h.app.inject({
-      method: 'POST', url: '/v1/videos', headers: { ...h.alice, 'content-type': body.headers.get('content-type')! },
+      method: 'POST',
+      url: '/v1/videos',
+      headers: { ...h.alice, 'content-type': body.headers.get('content-type')! },
       payload: Buffer.from(await body.arrayBuffer()),
     });
     expect(res.statusCode, res.body).toBe(400);

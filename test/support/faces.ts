@@ -63,17 +63,13 @@ export function faceRect(p: FacePlacement): { x: number; y: number; width: numbe
 
 /** The face drawing as RGBA PNG. */
 export async function facePng(width = 160): Promise<Buffer> {
-  return sharp(Buffer.from(faceSvg(width))).png().toBuffer();
+  return sharp(Buffer.from(faceSvg(width)))
+    .png()
+    .toBuffer();
 }
 
 /** A flat-coloured scene with the face drawn at `placement`, as an upright RGB frame. */
-export async function sceneWithFace(
-  width: number,
-  height: number,
-  placement: FacePlacement | null,
-  background = '#6a8caf',
-  timeSec = 0,
-): Promise<RgbFrame> {
+export async function sceneWithFace(width: number, height: number, placement: FacePlacement | null, background = '#6a8caf', timeSec = 0): Promise<RgbFrame> {
   let img = sharp({ create: { width, height, channels: 3, background } });
   if (placement) {
     const face = await facePng(placement.width);
@@ -117,18 +113,37 @@ export async function makeFaceVideo(dir: string, name: string, o: FaceVideoOptio
   const facePath = join(dir, `${name}-face.png`);
   await writeFile(facePath, await facePng(o.placement.width));
   const out = join(dir, `${name}.mp4`);
-  let graph =
-    `[0:v][1:v]overlay=x=${o.placement.left}:y=${o.placement.top}:enable='between(t,${o.faceFrom},${o.faceTo})'`;
+  let graph = `[0:v][1:v]overlay=x=${o.placement.left}:y=${o.placement.top}:enable='between(t,${o.faceFrom},${o.faceTo})'`;
   if (o.blurFrom !== undefined && o.blurTo !== undefined) {
     graph += `,gblur=sigma=10:enable='between(t,${o.blurFrom},${o.blurTo})'`;
   }
   graph += ',format=yuv420p[v]';
   await run(FFMPEG, [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=s=${width}x${height}:r=${o.fps ?? 25}:d=${o.durationSec ?? 6}`,
-    '-loop', '1', '-i', facePath,
-    '-filter_complex', graph, '-map', '[v]',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-g', '25', '-t', String(o.durationSec ?? 6),
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=${width}x${height}:r=${o.fps ?? 25}:d=${o.durationSec ?? 6}`,
+    '-loop',
+    '1',
+    '-i',
+    facePath,
+    '-filter_complex',
+    graph,
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '18',
+    '-g',
+    '25',
+    '-t',
+    String(o.durationSec ?? 6),
     out,
   ]);
   return out;
@@ -138,7 +153,23 @@ export async function makeFaceVideo(dir: string, name: string, o: FaceVideoOptio
 export async function decodeFrames(video: string, start: number, duration: number, fps: number, width = 640, height = 360): Promise<RgbFrame[]> {
   const { stdout } = await run(
     FFMPEG,
-    ['-v', 'error', '-ss', String(start), '-i', video, '-t', String(duration), '-vf', `fps=${fps},scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    [
+      '-v',
+      'error',
+      '-ss',
+      String(start),
+      '-i',
+      video,
+      '-t',
+      String(duration),
+      '-vf',
+      `fps=${fps},scale=${width}:${height}`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
     { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 },
   );
   const size = width * height * 3;

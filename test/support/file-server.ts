@@ -22,7 +22,12 @@ export async function startFileServer(files: Record<string, { path: string; type
         return;
       }
       const end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
-      res.writeHead(206, { 'content-type': f.type, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}`, 'accept-ranges': 'bytes' });
+      res.writeHead(206, {
+        'content-type': f.type,
+        'content-length': end - start + 1,
+        'content-range': `bytes ${start}-${end}/${size}`,
+        'accept-ranges': 'bytes',
+      });
       createReadStream(f.path, { start, end }).pipe(res);
       return;
     }

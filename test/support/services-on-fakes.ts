@@ -11,7 +11,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUrlSigner } from '../../src/api/signed-url.js';
-import { createCharacterService, type CharacterService } from '../../src/characters/character-service.js';
+import { type CharacterService, createCharacterService } from '../../src/characters/character-service.js';
 import { CharacterEvents } from '../../src/characters/events.js';
 import { createLocalEngine } from '../../src/engines/local/index.js';
 import { createEngineRegistry } from '../../src/engines/registry.js';

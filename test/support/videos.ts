@@ -98,7 +98,10 @@ function cached(name: string, make: (tmpPath: string) => Promise<void>): Promise
 const extOf = (name: string) => (name.includes('.') ? name.slice(name.lastIndexOf('.')) : '');
 
 function key(kind: string, opts: object, ext: string): string {
-  const h = createHash('sha256').update(JSON.stringify([GENERATOR_VERSION, kind, opts])).digest('hex').slice(0, 16);
+  const h = createHash('sha256')
+    .update(JSON.stringify([GENERATOR_VERSION, kind, opts]))
+    .digest('hex')
+    .slice(0, 16);
   return `${kind}-${h}.${ext}`;
 }
 
@@ -109,8 +112,17 @@ async function ffmpeg(args: string[]): Promise<void> {
 /** A small video; see VideoOptions for the defaults. */
 export function makeVideo(options: VideoOptions = {}): Promise<string> {
   const o = {
-    durationSec: 2, width: 320, height: 180, fps: 25, codec: 'h264' as VideoCodec, audio: true,
-    faststart: true, rotate: 0, source: 'testsrc2', noDurationHeader: false, ...options,
+    durationSec: 2,
+    width: 320,
+    height: 180,
+    fps: 25,
+    codec: 'h264' as VideoCodec,
+    audio: true,
+    faststart: true,
+    rotate: 0,
+    source: 'testsrc2',
+    noDurationHeader: false,
+    ...options,
   };
   const ext = EXT[o.codec];
   return cached(key('video', o, ext), async (out) => {
@@ -182,9 +194,7 @@ export function makeStillGif(): Promise<string> {
 
 /** AAC audio only, in an .m4a (the mp4 family). */
 export function makeAudioOnly(): Promise<string> {
-  return cached(key('audio', {}, 'm4a'), (out) =>
-    ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:a', 'aac', '-b:a', '64k', out]),
-  );
+  return cached(key('audio', {}, 'm4a'), (out) => ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:a', 'aac', '-b:a', '64k', out]));
 }
 
 /** A zero-byte file. */

@@ -4,7 +4,7 @@ import type { VideoTaskRecord } from '../../src/records/ports.js';
 import { buildEvent } from '../../src/webhooks/event.js';
 import { makeTask } from '../records/store-contract.js';
 import { refusalOf } from '../support/refusal.js';
-import { servicesOnFakes, type ServicesOnFakes } from '../support/services-on-fakes.js';
+import { type ServicesOnFakes, servicesOnFakes } from '../support/services-on-fakes.js';
 
 /**
  * The character service's rules, on the in-memory Store and BlobStore (no ffmpeg, no database).

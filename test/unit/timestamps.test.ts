@@ -35,18 +35,48 @@ describe('parseTimestamps', () => {
   });
 
   it.each([
-    '', '1', '1,2,3', '-1,1', '+1,3', '1e0,3', '0x1,3', '1.,3', '.5,2', '1;3', 'a,b', '1,3s', 'NaN,2', 'Infinity,2',
-    '3,1', '2,2', '1,1.5', '1,4.01', '0,10',
+    '',
+    '1',
+    '1,2,3',
+    '-1,1',
+    '+1,3',
+    '1e0,3',
+    '0x1,3',
+    '1.,3',
+    '.5,2',
+    '1;3',
+    'a,b',
+    '1,3s',
+    'NaN,2',
+    'Infinity,2',
+    '3,1',
+    '2,2',
+    '1,1.5',
+    '1,4.01',
+    '0,10',
   ])('refuses %j with invalid_timestamps', (input) => {
     expect(codeOf(() => parseTimestamps(input))).toEqual({ code: 'invalid_timestamps', param: 'timestamps' });
   });
 
-  it.each([[[1]], [[1, 2, 3]], [[-1, 1]], [['1', 'x']], [['-1', '1']], [[' 1e0', '3']], [['1', 3, '4']], [[1, Number.NaN]], [{ start: 1, end: 3 }], [13], [true], [null], [undefined], [[3, 1]], [[0, 5]]])(
-    'refuses %j with invalid_timestamps',
-    (input) => {
-      expect(codeOf(() => parseTimestamps(input))).toEqual({ code: 'invalid_timestamps', param: 'timestamps' });
-    },
-  );
+  it.each([
+    [[1]],
+    [[1, 2, 3]],
+    [[-1, 1]],
+    [['1', 'x']],
+    [['-1', '1']],
+    [[' 1e0', '3']],
+    [['1', 3, '4']],
+    [[1, Number.NaN]],
+    [{ start: 1, end: 3 }],
+    [13],
+    [true],
+    [null],
+    [undefined],
+    [[3, 1]],
+    [[0, 5]],
+  ])('refuses %j with invalid_timestamps', (input) => {
+    expect(codeOf(() => parseTimestamps(input))).toEqual({ code: 'invalid_timestamps', param: 'timestamps' });
+  });
 });
 
 describe('checkWindowInside', () => {

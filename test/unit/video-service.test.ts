@@ -4,7 +4,7 @@ import type { CharacterRecord } from '../../src/records/ports.js';
 import type { CreateVideoInput } from '../../src/videos/video-service.js';
 import { makeCharacter } from '../records/store-contract.js';
 import { refusalOf } from '../support/refusal.js';
-import { servicesOnFakes, type ServicesOnFakes } from '../support/services-on-fakes.js';
+import { type ServicesOnFakes, servicesOnFakes } from '../support/services-on-fakes.js';
 
 /**
  * The video service's rules, on the in-memory Store and BlobStore: which characters a video may

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import {
-  generateHandle,
-  pickUniqueUsername,
-  secureRandom,
-  validateRequestedHandle,
-  type UsernameAvailability,
-} from '../../src/characters/usernames.js';
+import { generateHandle, pickUniqueUsername, secureRandom, type UsernameAvailability, validateRequestedHandle } from '../../src/characters/usernames.js';
 import { LEADS, MIDDLES, TAILS } from '../../src/characters/usernames-words.js';
+import { AppError } from '../../src/errors.js';
 
 const OWNER = 'saparpomd';
 const FOUR_CONSONANTS = /[bcdfghjklmnpqrstvwxz]{4}/;

@@ -7,7 +7,7 @@ import type { JobHandlers } from '../../src/jobs/ports.js';
 import { createKyselyStore } from '../../src/records/kysely/index.js';
 import type { JobRepo } from '../../src/records/ports.js';
 import { createWebhookDeliveryHandler } from '../../src/webhooks/delivery-handler.js';
-import { WEBHOOK_DELIVER_JOB, deliveryJobId, type DeliveryQueue, type WebhookDeliveryPayload } from '../../src/webhooks/delivery-queue.js';
+import { type DeliveryQueue, deliveryJobId, WEBHOOK_DELIVER_JOB, type WebhookDeliveryPayload } from '../../src/webhooks/delivery-queue.js';
 import { createQueuedWebhookNotifier } from '../../src/webhooks/webhook-notifier.js';
 import { SECRET, startReceiver, status } from './support.js';
 
@@ -35,8 +35,7 @@ describe('webhook deliveries on the durable store (sqlite)', () => {
     await createQueuedWebhookNotifier({ queue: repoQueue(store.jobs) }).notify('video.completed', 'video_9');
     const first = await store.jobs.claim('w1', [WEBHOOK_DELIVER_JOB], Date.now());
     expect(first).toMatchObject({ id: deliveryJobId('video.completed', 'video_9', 1), payload: { attempt: 1 } });
-    const handler = (jobs: JobRepo) =>
-      createWebhookDeliveryHandler({ url: r.url, secret: SECRET, schedule: repoQueue(jobs), random: () => 0.5 });
+    const handler = (jobs: JobRepo) => createWebhookDeliveryHandler({ url: r.url, secret: SECRET, schedule: repoQueue(jobs), random: () => 0.5 });
     await handler(store.jobs)(first!.payload as WebhookDeliveryPayload, { attempt: 1, maxAttempts: 3 });
     await store.jobs.complete(first!.id);
     // The retry waits about 5 s: nothing is due now.
@@ -66,15 +65,17 @@ describe('webhook deliveries on the durable store (sqlite)', () => {
     closers.push(r.close, hung.close);
     const store = await createKyselyStore(`sqlite:${join(dir, 'queue.db')}`);
     const queue = createInProcessQueue(store.jobs, { concurrency: 1, maxAttempts: 3, exclusive: true, pollMs: 20 });
-    closers.push(() => store.close(), () => queue.stop(1_000));
+    closers.push(
+      () => store.close(),
+      () => queue.stop(1_000),
+    );
     // Each URL gets its own handler; the clock is an hour behind so that retries are due at once.
     const schedule = repoQueue(store.jobs);
     const common = { secret: SECRET, schedule, now: () => Date.now() - 3_600_000, timeoutMs: 300 };
     const good = createWebhookDeliveryHandler({ ...common, url: r.url });
     const bad = createWebhookDeliveryHandler({ ...common, url: hung.url, maxAttempts: 2 });
     const handlers = {
-      [WEBHOOK_DELIVER_JOB]: (p: WebhookDeliveryPayload, ctx: { signal: AbortSignal }) =>
-        (p.event.data.id.startsWith('hung') ? bad : good)(p, ctx),
+      [WEBHOOK_DELIVER_JOB]: (p: WebhookDeliveryPayload, ctx: { signal: AbortSignal }) => (p.event.data.id.startsWith('hung') ? bad : good)(p, ctx),
     } as unknown as JobHandlers;
     await queue.start(handlers);
 
@@ -87,12 +88,8 @@ describe('webhook deliveries on the durable store (sqlite)', () => {
     await expect.poll(() => r.verified().length, { timeout: 10_000 }).toBe(3);
     await expect.poll(() => store.jobs.countQueued(), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => hung.verified().length, { timeout: 10_000 }).toBe(2); // twice, then given up
-    await expect
-      .poll(async () => (await store.jobs.get(deliveryJobId('video.failed', 'hung_1', 2)))?.state, { timeout: 10_000 })
-      .toBe('done');
+    await expect.poll(async () => (await store.jobs.get(deliveryJobId('video.failed', 'hung_1', 2)))?.state, { timeout: 10_000 }).toBe('done');
     expect(await store.jobs.get(deliveryJobId('video.failed', 'hung_1', 3))).toBeNull();
-    await expect
-      .poll(async () => (await store.jobs.get(deliveryJobId('video.completed', 'video_ok', 3)))?.state, { timeout: 10_000 })
-      .toBe('done');
+    await expect.poll(async () => (await store.jobs.get(deliveryJobId('video.completed', 'video_ok', 3)))?.state, { timeout: 10_000 }).toBe('done');
   });
 });

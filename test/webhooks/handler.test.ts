@@ -4,7 +4,7 @@ import { createWebhookDeliveryHandler, type WebhookDeliveryHandlerDeps } from '.
 import { deliveryJobId } from '../../src/webhooks/delivery-queue.js';
 import { buildEvent } from '../../src/webhooks/event.js';
 import { createQueuedWebhookNotifier } from '../../src/webhooks/webhook-notifier.js';
-import { MemoryDeliveryQueue, SECRET, deadPort, fakeClock, memoryLog, startReceiver, status } from './support.js';
+import { deadPort, fakeClock, MemoryDeliveryQueue, memoryLog, SECRET, startReceiver, status } from './support.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -23,8 +23,14 @@ async function drive(url: string, extra: Partial<WebhookDeliveryHandlerDeps> = {
   const log = memoryLog();
   const gaveUp: { attempts: number; reason: string }[] = [];
   const handler = createWebhookDeliveryHandler({
-    url, secret: SECRET, schedule: queue, log, now: clock.now, random: () => 0.5,
-    onGiveUp: (_e, info) => gaveUp.push(info), ...extra,
+    url,
+    secret: SECRET,
+    schedule: queue,
+    log,
+    now: clock.now,
+    random: () => 0.5,
+    onGiveUp: (_e, info) => gaveUp.push(info),
+    ...extra,
   });
   const notifier = createQueuedWebhookNotifier({ queue, now: clock.now });
   await notifier.notify('video.completed', 'video_1');
@@ -51,11 +57,7 @@ describe('webhook delivery handler', () => {
     expect(new Set(got.map((g) => g.headers['webhook-id'])).size).toBe(1);
     expect(got.every((g) => g.event!.type === 'video.completed' && g.event!.data.id === 'video_1')).toBe(true);
     expect(gaveUp).toEqual([]);
-    expect(log.lines.map((l) => l.msg)).toEqual([
-      'webhook delivery failed; retry scheduled',
-      'webhook delivery failed; retry scheduled',
-      'webhook delivered',
-    ]);
+    expect(log.lines.map((l) => l.msg)).toEqual(['webhook delivery failed; retry scheduled', 'webhook delivery failed; retry scheduled', 'webhook delivered']);
   });
 
   it('410 stops retries at once', async () => {
@@ -120,7 +122,12 @@ describe('webhook delivery handler', () => {
     await Promise.all(runs);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(390);
     expect(r.verified()).toHaveLength(2);
-    expect(queue.all.filter((s) => s.payload.attempt === 2).map((s) => s.payload.event.data.id).sort()).toEqual(['ch_1', 'ch_2']);
+    expect(
+      queue.all
+        .filter((s) => s.payload.attempt === 2)
+        .map((s) => s.payload.event.data.id)
+        .sort(),
+    ).toEqual(['ch_1', 'ch_2']);
   });
 
   it('a worker shutting down mid-attempt throws, leaving the job to the queue', async () => {

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { JobContext, JobQueue } from '../../src/jobs/ports.js';
 import { createWebhookDeliveryHandler } from '../../src/webhooks/delivery-handler.js';
-import {
-  deliveryJobId, jobQueueDeliveryQueue, type WebhookDeliveryPayload, type WebhookJobEnqueuer,
-} from '../../src/webhooks/delivery-queue.js';
+import { deliveryJobId, jobQueueDeliveryQueue, type WebhookDeliveryPayload, type WebhookJobEnqueuer } from '../../src/webhooks/delivery-queue.js';
 import { createWebhookNotifier, noopWebhookNotifier } from '../../src/webhooks/webhook-notifier.js';
-import { MemoryDeliveryQueue, SECRET, memoryLog } from './support.js';
+import { MemoryDeliveryQueue, memoryLog, SECRET } from './support.js';
 
 describe('webhook notifier', () => {
   it('is a no-op without WEBHOOK_URL, and refuses a URL without a secret', async () => {
@@ -28,7 +26,13 @@ describe('webhook notifier', () => {
         id: deliveryJobId('character.completed', 'ch_1', 1),
         payload: {
           attempt: 1,
-          event: { id: expect.stringMatching(/^evt_[0-9a-f]{32}$/), object: 'event', created_at: 1_700_000_000, type: 'character.completed', data: { id: 'ch_1' } },
+          event: {
+            id: expect.stringMatching(/^evt_[0-9a-f]{32}$/),
+            object: 'event',
+            created_at: 1_700_000_000,
+            type: 'character.completed',
+            data: { id: 'ch_1' },
+          },
         },
         runAfter: undefined,
         enqueuedAt: expect.any(Number),
@@ -40,18 +44,27 @@ describe('webhook notifier', () => {
   it('never rejects: a store failure is logged', async () => {
     const log = memoryLog();
     const n = createWebhookNotifier({
-      url: 'http://x/', secret: SECRET, log,
-      queue: { enqueue: async () => { throw new Error('db down'); } },
+      url: 'http://x/',
+      secret: SECRET,
+      log,
+      queue: {
+        enqueue: async () => {
+          throw new Error('db down');
+        },
+      },
     });
     await expect(n.notify('video.failed', 'video_1')).resolves.toBeUndefined();
     expect(log.lines).toMatchObject([{ level: 'error', msg: 'could not record a webhook event' }]);
   });
 
-  it('the handler fits JobHandler<\'webhook.deliver\'>, and drops deliveries once webhooks are off', async () => {
+  it("the handler fits JobHandler<'webhook.deliver'>, and drops deliveries once webhooks are off", async () => {
     const log = memoryLog();
     const queue = new MemoryDeliveryQueue();
     const h: (p: WebhookDeliveryPayload, ctx: JobContext) => Promise<void> = createWebhookDeliveryHandler({
-      url: null, secret: null, schedule: queue, log,
+      url: null,
+      secret: null,
+      schedule: queue,
+      log,
     });
     const event = { id: 'evt_1', object: 'event' as const, created_at: 1, type: 'video.failed' as const, data: { id: 'v' } };
     await h({ event }, { attempt: 1, maxAttempts: 3, signal: new AbortController().signal });
@@ -78,7 +91,10 @@ describe('webhook notifier', () => {
       async enqueue(type, payload, opts) {
         calls.push({ type, payload, opts });
       },
-      start: async () => {}, stop: async () => {}, depth: async () => 0, ping: async () => {},
+      start: async () => {},
+      stop: async () => {},
+      depth: async () => 0,
+      ping: async () => {},
     };
     const enqueuer: WebhookJobEnqueuer = future; // type-level check of the wiring
     const q = jobQueueDeliveryQueue(enqueuer);

@@ -2,11 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_WEBHOOK_ATTEMPTS, MAX_WEBHOOK_DELAY_MS, WEBHOOK_BACKOFF_MS, nextDelayMs } from '../../src/webhooks/backoff.js';
+import { MAX_WEBHOOK_ATTEMPTS, MAX_WEBHOOK_DELAY_MS, nextDelayMs, WEBHOOK_BACKOFF_MS } from '../../src/webhooks/backoff.js';
 import { deliverWebhook, parseRetryAfter } from '../../src/webhooks/deliver.js';
-import { WEBHOOK_EVENT_TYPES, buildEvent } from '../../src/webhooks/event.js';
+import { buildEvent, WEBHOOK_EVENT_TYPES } from '../../src/webhooks/event.js';
 import { signWebhook } from '../../src/webhooks/sign.js';
-import { OTHER_SECRET, SECRET, deadPort, startReceiver, status } from './support.js';
+import { deadPort, OTHER_SECRET, SECRET, startReceiver, status } from './support.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -67,7 +67,11 @@ describe('deliverWebhook against a real receiver', () => {
     expect(got.error).toBeNull();
     expect(got.event).toEqual(event);
     expect(JSON.parse(got.body)).toEqual({
-      id: event.id, object: 'event', created_at: event.created_at, type: 'video.completed', data: { id: 'video_abc' },
+      id: event.id,
+      object: 'event',
+      created_at: event.created_at,
+      type: 'video.completed',
+      data: { id: 'video_abc' },
     });
     expect(got.headers['webhook-id']).toBe(event.id);
     expect(got.headers['content-type']).toBe('application/json');
@@ -78,16 +82,16 @@ describe('deliverWebhook against a real receiver', () => {
     const event = buildEvent('video.completed', 'video_abc');
     const signed = signWebhook(SECRET, event);
     const res = await fetch(r.url, {
-      method: 'POST', headers: signed.headers, body: signed.body.replace('video_abc', 'video_evil'),
+      method: 'POST',
+      headers: signed.headers,
+      body: signed.body.replace('video_abc', 'video_evil'),
     });
     expect(res.status).toBe(400);
     await res.text();
     const wrong = await deliverWebhook(r.url, OTHER_SECRET, event);
     expect(wrong).toMatchObject({ ok: false, retryable: true, status: 400 });
     expect(r.verified()).toHaveLength(0);
-    expect(r.received.map((x) => x.error)).toEqual([
-      expect.stringMatching(/signature/i), expect.stringMatching(/signature/i),
-    ]);
+    expect(r.received.map((x) => x.error)).toEqual([expect.stringMatching(/signature/i), expect.stringMatching(/signature/i)]);
   });
 
   it('410 Gone is not retryable; 4xx and 5xx are', async () => {
@@ -156,9 +160,7 @@ describe('deliverWebhook against a real receiver', () => {
     });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
-    const out = await deliverWebhook(
-      `http://127.0.0.1:${(s.address() as AddressInfo).port}/`, SECRET, buildEvent('video.failed', 'v'), { signal: ac.signal },
-    );
+    const out = await deliverWebhook(`http://127.0.0.1:${(s.address() as AddressInfo).port}/`, SECRET, buildEvent('video.failed', 'v'), { signal: ac.signal });
     expect(out).toEqual({ ok: false, retryable: true, reason: 'aborted' });
   });
 });

@@ -58,10 +58,12 @@ export async function startReceiver(secret: string, behavior: Behavior = (_n, re
   };
 }
 
-export const status = (code: number, body = '') => (res: ServerResponse) => {
-  res.statusCode = code;
-  res.end(body);
-};
+export const status =
+  (code: number, body = '') =>
+  (res: ServerResponse) => {
+    res.statusCode = code;
+    res.end(body);
+  };
 
 /** A port nothing listens on (bound, then released). */
 export async function deadPort(): Promise<number> {

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { errorResponses } from '../schemas/common.js';
-import { AppError } from '../../errors.js';
-import { verifyFileSignature } from '../signed-url.js';
 import type { BlobLoader, BlobStore } from '../../blobs/ports.js';
-import { sendBlob } from '../send-blob.js';
 import { unixNow } from '../../clock.js';
+import { AppError } from '../../errors.js';
+import { errorResponses } from '../schemas/common.js';
+import { sendBlob } from '../send-blob.js';
+import { verifyFileSignature } from '../signed-url.js';
 
 /** GET /files/<key>?exp=&sig=: signed media, with single-range support. */
 export function fileRoutes(blobs: BlobStore & Partial<BlobLoader>, secret: string) {
@@ -14,10 +14,18 @@ export function fileRoutes(blobs: BlobStore & Partial<BlobLoader>, secret: strin
       '/files/*',
       {
         schema: {
-          tags: ['files'], summary: 'Signed media (portraits, clips, reference frames), Range supported', security: [],
+          tags: ['files'],
+          summary: 'Signed media (portraits, clips, reference frames), Range supported',
+          security: [],
           querystring: z.object({
-            exp: z.union([z.string(), z.array(z.string())]).optional().describe('expiry, unix seconds'),
-            sig: z.union([z.string(), z.array(z.string())]).optional().describe('HMAC signature of the key and exp'),
+            exp: z
+              .union([z.string(), z.array(z.string())])
+              .optional()
+              .describe('expiry, unix seconds'),
+            sig: z
+              .union([z.string(), z.array(z.string())])
+              .optional()
+              .describe('HMAC signature of the key and exp'),
           }),
           response: { ...errorResponses(403, 404, 416) },
         },

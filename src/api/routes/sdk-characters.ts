@@ -16,17 +16,35 @@ export function sdkCharacterRoutes(deps: { characters: CharacterService; tmpDir:
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
-    r.post('/v1/videos/characters', {
-      schema: { tags: ['characters'], summary: "The official SDK's createCharacter", body: CreateSdkCharacterBody, response: { 200: SdkCharacter, 202: SdkCharacter, ...errorResponses(400, 401, 409, 413, 422, 429) } },
-      preValidation: multipartAsBody({ tmpDir: deps.tmpDir, maxFileBytes: deps.maxUploadBytes }),
-    }, async (req, reply) => {
-      const { video, name, timestamps } = req.body;
-      const { status, body } = await characters.createFromUpload(req.principal, { path: video.path, filename: video.filename, name, timestamps });
-      return reply.code(status).send(toSdkCharacter(body));
-    });
+    r.post(
+      '/v1/videos/characters',
+      {
+        schema: {
+          tags: ['characters'],
+          summary: "The official SDK's createCharacter",
+          body: CreateSdkCharacterBody,
+          response: { 200: SdkCharacter, 202: SdkCharacter, ...errorResponses(400, 401, 409, 413, 422, 429) },
+        },
+        preValidation: multipartAsBody({ tmpDir: deps.tmpDir, maxFileBytes: deps.maxUploadBytes }),
+      },
+      async (req, reply) => {
+        const { video, name, timestamps } = req.body;
+        const { status, body } = await characters.createFromUpload(req.principal, { path: video.path, filename: video.filename, name, timestamps });
+        return reply.code(status).send(toSdkCharacter(body));
+      },
+    );
 
-    r.get('/v1/videos/characters/:id', {
-      schema: { tags: ['characters'], summary: "The official SDK's getCharacter", params: CharacterParams, response: { 200: SdkCharacter, ...errorResponses(401, 404) } },
-    }, async (req) => toSdkCharacter(await characters.get(req.principal, req.params.id)));
+    r.get(
+      '/v1/videos/characters/:id',
+      {
+        schema: {
+          tags: ['characters'],
+          summary: "The official SDK's getCharacter",
+          params: CharacterParams,
+          response: { 200: SdkCharacter, ...errorResponses(401, 404) },
+        },
+      },
+      async (req) => toSdkCharacter(await characters.get(req.principal, req.params.id)),
+    );
   };
 }

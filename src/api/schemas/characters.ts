@@ -11,7 +11,10 @@ export const CreateCharacterBody = z
     url: z.string().optional().describe('http(s) URL of a video, or data:video/...;base64,'),
     from_task: z.string().optional().describe('id of a completed video task of this service; wins over url'),
     model: z.string().optional().describe('"sora-2-character" or "sora-character"; any string is accepted and echoed'),
-    username: z.string().optional().describe('requested handle [a-z0-9_]{3,30} (or the full <owner>.<handle> with your own owner); the username becomes <owner>.<handle>'),
+    username: z
+      .string()
+      .optional()
+      .describe('requested handle [a-z0-9_]{3,30} (or the full <owner>.<handle> with your own owner); the username becomes <owner>.<handle>'),
     display_name: DisplayName.optional().describe('1..80 characters, not blank'),
     visibility: z.enum(['private', 'public']).optional(),
   })

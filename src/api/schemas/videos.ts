@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { DisplayName } from '../../characters/display-name.js';
 import {
-  DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_CHARACTERS_PER_VIDEO, MAX_PROMPT_CHARS, VIDEO_SECONDS, VIDEO_SIZES,
+  DEFAULT_MODEL,
+  DEFAULT_SECONDS,
+  DEFAULT_SIZE,
+  MAX_CHARACTERS_PER_VIDEO,
+  MAX_PROMPT_CHARS,
+  VIDEO_SECONDS,
+  VIDEO_SIZES,
 } from '../../videos/video-options.js';
 import { UploadedFile } from '../multipart-form.js';
 import { CharacterSchema } from './characters.js';
@@ -45,7 +51,10 @@ export const CreateVideoBody = z
       .union([z.enum(VIDEO_SECONDS), z.number().transform(String).pipe(z.enum(VIDEO_SECONDS))], { error: `must be one of ${VIDEO_SECONDS.join(', ')}` })
       .optional()
       .describe(`${VIDEO_SECONDS.map((v) => `"${v}"`).join(', ')}; default "${DEFAULT_SECONDS}"`),
-    size: z.enum(VIDEO_SIZES, { error: `must be one of ${VIDEO_SIZES.join(', ')}` }).optional().describe(`${VIDEO_SIZES.join(', ')}; default ${DEFAULT_SIZE}`),
+    size: z
+      .enum(VIDEO_SIZES, { error: `must be one of ${VIDEO_SIZES.join(', ')}` })
+      .optional()
+      .describe(`${VIDEO_SIZES.join(', ')}; default ${DEFAULT_SIZE}`),
     input_reference: z
       .union([z.object({ image_url: z.string() }), UploadedFileField], { error: 'must be an image file or {"image_url": "..."}' })
       .optional()

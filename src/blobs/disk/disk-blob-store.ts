@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { constants as fsConstants, type Dirent } from 'node:fs';
+import { type Dirent, constants as fsConstants } from 'node:fs';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { AppError } from '../../errors.js';
 import { assertValidBlobKey, assertValidBlobPrefix } from '../../blob-keys.js';
+import { AppError } from '../../errors.js';
 import { contentTypeForKey } from '../content-type-by-extension.js';
 import type { BlobStore } from '../ports.js';
 
@@ -154,9 +154,7 @@ export function createDiskBlobStore(rootDir: string): BlobStore {
       const parent = slash === -1 ? [] : prefix.slice(0, slash).split('/');
       const start = prefix.slice(slash + 1);
       await removeMatching(path.join(blobsDir, ...parent), (name) => name.startsWith(start));
-      await removeMatching(path.join(metaDir, ...parent), (name, isDir) =>
-        (isDir ? name : name.replace(/\.json$/, '')).startsWith(start),
-      );
+      await removeMatching(path.join(metaDir, ...parent), (name, isDir) => (isDir ? name : name.replace(/\.json$/, '')).startsWith(start));
     },
 
     async ping() {
@@ -249,11 +247,7 @@ async function removeMatching(dir: string, matches: (name: string, isDir: boolea
     if (isMissing(err)) return;
     throw err;
   }
-  await Promise.all(
-    entries
-      .filter((e) => matches(e.name, e.isDirectory()))
-      .map((e) => rm(path.join(dir, e.name), { recursive: true, force: true })),
-  );
+  await Promise.all(entries.filter((e) => matches(e.name, e.isDirectory())).map((e) => rm(path.join(dir, e.name), { recursive: true, force: true })));
 }
 
 const isMissing = (err: unknown) => ['ENOENT', 'ENOTDIR', 'EISDIR'].includes((err as NodeJS.ErrnoException)?.code ?? '');

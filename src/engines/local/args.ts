@@ -10,9 +10,10 @@
  * levels of filtergraph syntax. Every input is decoded within the service's limits (no picture
  * over MAX_PIXELS, a fixed number of threads: src/ffmpeg/limits.ts), and so is every encoder.
  */
-import type { FrameLayout } from './layout.js';
+
 import { fileUrl } from '../../ffmpeg/file-url.js';
 import { ENCODER_THREADS, FILTER_THREADS, inputLimitArgs } from '../../ffmpeg/limits.js';
+import type { FrameLayout } from './layout.js';
 
 export const FPS = 24;
 export const BACKGROUND = '0x0f1117';
@@ -29,11 +30,14 @@ export function escapeFilterValue(value: string): string {
 export function videoInputArgs(path: string, opts: { loop?: boolean; durationSec?: number } = {}): string[] {
   return [
     ...inputLimitArgs(),
-    '-protocol_whitelist', 'file',
-    '-format_whitelist', 'mov',
+    '-protocol_whitelist',
+    'file',
+    '-format_whitelist',
+    'mov',
     ...(opts.loop ? ['-stream_loop', '-1'] : []),
     ...(opts.durationSec !== undefined ? ['-t', secondsArg(opts.durationSec)] : []),
-    '-i', fileUrl(path),
+    '-i',
+    fileUrl(path),
   ];
 }
 
@@ -99,7 +103,10 @@ function drawtext(o: {
 }
 
 /** Maps the inputs to indexes, in the order of `buildRenderArgs`. */
-export function inputPlan(inputs: RenderInputs, seconds: number): { args: string[]; remix: number | null; reference: number | null; clips: number[]; portraits: number[] } {
+export function inputPlan(
+  inputs: RenderInputs,
+  seconds: number,
+): { args: string[]; remix: number | null; reference: number | null; clips: number[]; portraits: number[] } {
   const args: string[] = [];
   let n = 0;
   const add = (a: string[]) => {
@@ -214,19 +221,56 @@ export function buildRenderArgs(spec: RenderSpec, outputPath: string): string[] 
   const idx = inputPlan(spec.inputs, spec.seconds);
   const S = secondsArg(spec.seconds);
   return [
-    '-hide_banner', '-nostdin', '-loglevel', 'error', '-nostats',
-    '-progress', 'pipe:1', '-stats_period', '0.1',
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-nostats',
+    '-progress',
+    'pipe:1',
+    '-stats_period',
+    '0.1',
     ...idx.args,
-    '-filter_complex_threads', String(FILTER_THREADS),
-    '-filter_complex', buildRenderGraph(spec, idx),
-    '-map', '[vout]', '-map', '[aout]',
-    '-c:v', 'libx264', '-preset', spec.preset ?? 'veryfast', '-crf', String(spec.crf ?? 23), '-threads', String(ENCODER_THREADS),
-    '-pix_fmt', 'yuv420p', '-r', String(FPS), '-g', String(FPS * 2),
-    '-c:a', 'aac', '-b:a', '64k', '-ar', '48000', '-ac', '2',
-    '-t', S,
-    '-map_metadata', '-1',
-    '-movflags', '+faststart',
-    '-f', 'mp4', '-y', fileUrl(outputPath),
+    '-filter_complex_threads',
+    String(FILTER_THREADS),
+    '-filter_complex',
+    buildRenderGraph(spec, idx),
+    '-map',
+    '[vout]',
+    '-map',
+    '[aout]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    spec.preset ?? 'veryfast',
+    '-crf',
+    String(spec.crf ?? 23),
+    '-threads',
+    String(ENCODER_THREADS),
+    '-pix_fmt',
+    'yuv420p',
+    '-r',
+    String(FPS),
+    '-g',
+    String(FPS * 2),
+    '-c:a',
+    'aac',
+    '-b:a',
+    '64k',
+    '-ar',
+    '48000',
+    '-ac',
+    '2',
+    '-t',
+    S,
+    '-map_metadata',
+    '-1',
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    '-y',
+    fileUrl(outputPath),
   ];
 }
 
@@ -282,11 +326,41 @@ export function buildPreviewArgs(spec: PreviewSpec): string[] {
     `[b]select='${picks}',scale=${tile.width}:${tile.height},setsar=1,tile=${SPRITE_COLUMNS}x${SPRITE_ROWS},format=yuvj420p[sp]`,
   ].join(';');
   return [
-    '-hide_banner', '-nostdin', '-loglevel', 'error', '-nostats',
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-nostats',
     ...videoInputArgs(spec.videoPath),
-    '-filter_complex_threads', String(FILTER_THREADS),
-    '-filter_complex', graph,
-    '-map', '[th]', '-frames:v', '1', '-c:v', 'libwebp', '-quality', '80', '-f', 'webp', '-y', fileUrl(spec.thumbnailPath),
-    '-map', '[sp]', '-frames:v', '1', '-c:v', 'mjpeg', '-q:v', '4', '-f', 'image2', '-update', '1', '-y', fileUrl(spec.spritesheetPath),
+    '-filter_complex_threads',
+    String(FILTER_THREADS),
+    '-filter_complex',
+    graph,
+    '-map',
+    '[th]',
+    '-frames:v',
+    '1',
+    '-c:v',
+    'libwebp',
+    '-quality',
+    '80',
+    '-f',
+    'webp',
+    '-y',
+    fileUrl(spec.thumbnailPath),
+    '-map',
+    '[sp]',
+    '-frames:v',
+    '1',
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    '4',
+    '-f',
+    'image2',
+    '-update',
+    '1',
+    '-y',
+    fileUrl(spec.spritesheetPath),
   ];
 }

@@ -1,1 +1,1 @@
-export { createLocalEngine, validateRenderRequest, LOCAL_ENGINE_NAME, DEFAULT_FONT_FILE, OUTPUT_FILES, type LocalEngineOptions } from './local-engine.js';
+export { createLocalEngine, DEFAULT_FONT_FILE, LOCAL_ENGINE_NAME, type LocalEngineOptions, OUTPUT_FILES, validateRenderRequest } from './local-engine.js';

@@ -99,10 +99,7 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): Engine {
         throwIfAborted(signal);
 
         const layout = planLayout(req.width, req.height, req.characters.length);
-        const args = buildRenderArgs(
-          { width: req.width, height: req.height, seconds: req.seconds, layout, inputs, preset: opts.preset },
-          out.videoPath,
-        );
+        const args = buildRenderArgs({ width: req.width, height: req.height, seconds: req.seconds, layout, inputs, preset: opts.preset }, out.videoPath);
         const reader = new ProgressReader(req.seconds * 1_000_000, ENCODE_SHARE);
         await runToolStreaming(
           bins.ffmpeg,
@@ -118,11 +115,7 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): Engine {
         );
         report(ENCODE_SHARE);
 
-        await runTool(
-          bins.ffmpeg,
-          buildPreviewArgs({ width: req.width, height: req.height, seconds: req.seconds, ...out }),
-          { signal, ...limits },
-        );
+        await runTool(bins.ffmpeg, buildPreviewArgs({ width: req.width, height: req.height, seconds: req.seconds, ...out }), { signal, ...limits });
         report(100);
         ok = true;
         return { ...out, durationSec: req.seconds };
@@ -133,7 +126,11 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): Engine {
         if (isAppError(e)) throw e;
         const kind = toolFailureKind(e);
         const what =
-          kind === 'timeout' ? 'took too long to render the video' : kind === 'memory_limit' ? 'needed more memory than allowed to render the video' : 'failed to render the video';
+          kind === 'timeout'
+            ? 'took too long to render the video'
+            : kind === 'memory_limit'
+              ? 'needed more memory than allowed to render the video'
+              : 'failed to render the video';
         throw new AppError('engine_error', `The local engine ${what}.`, { cause: e });
       } finally {
         await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
@@ -154,13 +151,7 @@ function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason ?? new Error('aborted');
 }
 
-async function prepareInputs(
-  req: RenderRequest,
-  scratch: string,
-  fontFile: string | null,
-  footerTemplate: string,
-  signal: AbortSignal,
-): Promise<RenderInputs> {
+async function prepareInputs(req: RenderRequest, scratch: string, fontFile: string | null, footerTemplate: string, signal: AbortSignal): Promise<RenderInputs> {
   const layout = planLayout(req.width, req.height, req.characters.length);
   const fitted = fitText(sanitizeText(req.prompt), layout.text, layout.textFontSizes);
   let promptTextFile: string | null = null;
@@ -186,7 +177,9 @@ async function prepareInputs(
     const c = req.characters[i];
     const panel = layout.panels[i];
     const portraitPng = join(scratch, `portrait-${i}.png`);
-    await imageStep(`The portrait of character ${c.id} could not be read.`, null, () => preparePortrait(resolve(c.portraitPath), portraitPng, panel.portrait.size));
+    await imageStep(`The portrait of character ${c.id} could not be read.`, null, () =>
+      preparePortrait(resolve(c.portraitPath), portraitPng, panel.portrait.size),
+    );
     const captionTextFile = join(scratch, `caption-${i}.txt`);
     const caption = wrapText(sanitizeText(`@${c.username}`).replace(/\n/g, ' '), panel.caption.width / panel.caption.fontSize, 1);
     await writeFile(captionTextFile, caption.lines.join('') || '@', 'utf8');

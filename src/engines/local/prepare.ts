@@ -21,7 +21,9 @@ export async function preparePortrait(src: string, dest: string, size: number): 
   const ring = Math.max(2, Math.round(size / 40));
   const inner = size - 2 * ring;
   const r = inner / 2;
-  const mask = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${inner}" height="${inner}"><circle cx="${r}" cy="${r}" r="${r}" fill="#fff"/></svg>`);
+  const mask = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${inner}" height="${inner}"><circle cx="${r}" cy="${r}" r="${r}" fill="#fff"/></svg>`,
+  );
   const disc = await sharp(src, { failOn: 'error' })
     .rotate()
     .resize(inner, inner, { fit: 'cover', position: 'centre' })
@@ -30,7 +32,9 @@ export async function preparePortrait(src: string, dest: string, size: number): 
     .png()
     .toBuffer();
   const R = size / 2;
-  const ringSvg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><circle cx="${R}" cy="${R}" r="${R}" fill="#e6e8ee"/></svg>`);
+  const ringSvg = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><circle cx="${R}" cy="${R}" r="${R}" fill="#e6e8ee"/></svg>`,
+  );
   await sharp({ create: { width: size, height: size, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
     .composite([{ input: ringSvg }, { input: disc, left: ring, top: ring }])
     .png({ compressionLevel: 1 })

@@ -54,7 +54,7 @@ export function graphemeEm(g: string): number {
   const cp = g.codePointAt(0) ?? 0x20;
   if (isWide(cp)) return 1.05;
   if (g === ' ') return 0.32;
-  if ('iljI.,:;\'|!`'.includes(g)) return 0.32;
+  if ("iljI.,:;'|!`".includes(g)) return 0.32;
   if ('frt()[]{}"/\\-'.includes(g)) return 0.45;
   if ('mwMW@%'.includes(g)) return 1.0;
   if (cp >= 0x41 && cp <= 0x5a) return 0.76; // A-Z

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JobRepo, JobRecord } from '../../records/ports.js';
+import type { JobRecord, JobRepo } from '../../records/ports.js';
 import type { JobHandlers, JobPayloads, JobQueue, JobType } from '../ports.js';
 
 export interface InProcessQueueOptions {

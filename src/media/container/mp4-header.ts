@@ -12,7 +12,7 @@
  */
 import type { ByteSource } from './byte-source.js';
 import { parseSps, spsFromAvcC } from './h264-sps.js';
-import { boxAt, childBoxes, findBox, fourcc, i32, i64, MalformedBox, readBoxHeader, u16, u32, u64, type Box } from './mp4-boxes.js';
+import { type Box, boxAt, childBoxes, findBox, fourcc, i32, i64, MalformedBox, readBoxHeader, u16, u32, u64 } from './mp4-boxes.js';
 
 /** What ffprobe prints as the format name of every file its mov demuxer reads. */
 export const MOV_FORMAT_NAME = 'mov,mp4,m4a,3gp,3g2,mj2';
@@ -24,9 +24,22 @@ const HEAD_BYTES = 64 * 1024;
 
 const VIDEO_CODECS: Record<string, string> = { avc1: 'h264', avc3: 'h264' };
 const AUDIO_CODECS: Record<string, string> = {
-  mp4a: 'aac', 'ac-3': 'ac3', 'ec-3': 'eac3', Opus: 'opus', fLaC: 'flac', alac: 'alac', '.mp3': 'mp3',
-  sowt: 'pcm_s16le', twos: 'pcm_s16be', lpcm: 'pcm', in24: 'pcm_s24be', in32: 'pcm_s32be', fl32: 'pcm_f32be',
-  fl64: 'pcm_f64be', ulaw: 'pcm_mulaw', alaw: 'pcm_alaw',
+  mp4a: 'aac',
+  'ac-3': 'ac3',
+  'ec-3': 'eac3',
+  Opus: 'opus',
+  fLaC: 'flac',
+  alac: 'alac',
+  '.mp3': 'mp3',
+  sowt: 'pcm_s16le',
+  twos: 'pcm_s16be',
+  lpcm: 'pcm',
+  in24: 'pcm_s24be',
+  in32: 'pcm_s32be',
+  fl32: 'pcm_f32be',
+  fl64: 'pcm_f64be',
+  ulaw: 'pcm_mulaw',
+  alaw: 'pcm_alaw',
 };
 
 class NotPlain extends Error {}
@@ -105,8 +118,18 @@ function readTrack(buf: Buffer, trak: Box, index: number, movieTimescale: number
   const handler = fourcc(buf, hdlr, 8);
   const flags = u32(buf, tkhd, 0) & 0xffffff;
   const track: Track = {
-    index, enabled: (flags & 1) === 1, handler, codec: null, format: '', width: 0, height: 0, rotation: 0,
-    durationSec: null, frames: 0, fps: null, sar: [1, 1],
+    index,
+    enabled: (flags & 1) === 1,
+    handler,
+    codec: null,
+    format: '',
+    width: 0,
+    height: 0,
+    rotation: 0,
+    durationSec: null,
+    frames: 0,
+    fps: null,
+    sar: [1, 1],
   };
   if (handler !== 'vide' && handler !== 'soun') return track;
   if (!stbl) return notPlain('no sample table');
@@ -195,7 +218,10 @@ function tkhdShape(buf: Buffer, tkhd: Box): { matrix: number[]; width: number; h
 /** Degrees clockwise of a display matrix that is a pure quarter turn (no flip, no scale, no shear). */
 function quarterTurn([a, b, c, d]: number[]): number {
   const turns: Array<[number, number, number, number, number]> = [
-    [1, 0, 0, 1, 0], [0, 1, -1, 0, 90], [-1, 0, 0, -1, 180], [0, -1, 1, 0, 270],
+    [1, 0, 0, 1, 0],
+    [0, 1, -1, 0, 90],
+    [-1, 0, 0, -1, 180],
+    [0, -1, 1, 0, 270],
   ];
   const hit = turns.find(([ta, tb, tc, td]) => ta === a && tb === b && tc === c && td === d);
   return hit ? hit[4] : notPlain('display matrix is not a quarter turn');

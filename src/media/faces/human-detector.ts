@@ -19,11 +19,7 @@ import type { FaceBox, RgbFrame } from '../../characters/ports.js';
 import type { FaceDetector } from './face-detector.js';
 
 /** The tfjs packages human.node-wasm.js needs next to it (same version as Human was built with). */
-export const HUMAN_WASM_PACKAGES = [
-  '@tensorflow/tfjs-core',
-  '@tensorflow/tfjs-converter',
-  '@tensorflow/tfjs-backend-wasm',
-] as const;
+export const HUMAN_WASM_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-wasm'] as const;
 
 export class FaceDetectorUnavailableError extends Error {
   override readonly name = 'FaceDetectorUnavailableError';
@@ -52,10 +48,7 @@ interface Tf {
   getBackend(): string;
   io: {
     registerLoadRouter(router: (url: string | string[]) => { load(): Promise<unknown> } | null): void;
-    getModelArtifactsForJSON(
-      json: ModelJson,
-      loadWeights: (manifest: ModelJson['weightsManifest']) => Promise<[unknown[], ArrayBuffer]>,
-    ): Promise<unknown>;
+    getModelArtifactsForJSON(json: ModelJson, loadWeights: (manifest: ModelJson['weightsManifest']) => Promise<[unknown[], ArrayBuffer]>): Promise<unknown>;
   };
 }
 interface HumanFace {
@@ -195,9 +188,7 @@ async function initHuman(minScore: number, maxFaces: number): Promise<LoadedHuma
   const pkgDir = humanPackageDir();
   const missing = missingTfPackages(pkgDir);
   if (missing.length > 0) {
-    throw new FaceDetectorUnavailableError(
-      `face detection needs ${missing.join(', ')} (version 4.22.0, the one @vladmandic/human 3.3.6 is built on)`,
-    );
+    throw new FaceDetectorUnavailableError(`face detection needs ${missing.join(', ')} (version 4.22.0, the one @vladmandic/human 3.3.6 is built on)`);
   }
   const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm', { paths: [pkgDir] }));
   const modelsDir = join(pkgDir, 'models');

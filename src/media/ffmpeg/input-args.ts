@@ -10,19 +10,7 @@ import { inputLimitArgs } from '../../ffmpeg/limits.js';
  *   MAX_STREAMS streams, a bounded read to find the streams, a fixed number of decoder threads.
  * `mov` covers mp4/m4v/3gp, `matroska` covers mkv/webm.
  */
-export const VIDEO_DEMUXERS: readonly string[] = [
-  'mov',
-  'matroska',
-  'avi',
-  'flv',
-  'mpegts',
-  'mpeg',
-  'ogg',
-  'asf',
-  'mxf',
-  'gif',
-  'apng',
-];
+export const VIDEO_DEMUXERS: readonly string[] = ['mov', 'matroska', 'avi', 'flv', 'mpegts', 'mpeg', 'ogg', 'asf', 'mxf', 'gif', 'apng'];
 
 /**
  * The one network source ffmpeg may read: the service's own loopback relay of a checked remote
@@ -36,7 +24,6 @@ export function safeInputArgs(src?: string): string[] {
   const protocols = src && isLoopbackRelay(src) ? 'http,tcp' : 'file';
   return ['-protocol_whitelist', protocols, '-format_whitelist', VIDEO_DEMUXERS.join(','), ...inputLimitArgs()];
 }
-
 
 /** The ffmpeg input URL of a source: a local file, or the loopback relay as it is. */
 export function sourceUrl(src: string): string {

@@ -12,11 +12,15 @@ export function buildProbeArgs(path: string): string[] {
  */
 export function buildDurationScanArgs(path: string, streamIndex: number): string[] {
   return [
-    '-v', 'error',
+    '-v',
+    'error',
     ...safeInputArgs(path),
-    '-select_streams', String(streamIndex),
-    '-show_entries', 'packet=pts_time,duration_time',
-    '-print_format', 'csv=p=0',
+    '-select_streams',
+    String(streamIndex),
+    '-show_entries',
+    'packet=pts_time,duration_time',
+    '-print_format',
+    'csv=p=0',
     sourceUrl(path),
   ];
 }

@@ -23,9 +23,7 @@ export function fitWithin(src: Size, box: Size, even = false): Size {
 /** Size of the clip for an upright picture of `display` size. */
 export function clipSizeFor(display: Size): Size {
   const landscape = display.width >= display.height;
-  const box = landscape
-    ? { width: CLIP_LONG_SIDE, height: CLIP_SHORT_SIDE }
-    : { width: CLIP_SHORT_SIDE, height: CLIP_LONG_SIDE };
+  const box = landscape ? { width: CLIP_LONG_SIDE, height: CLIP_SHORT_SIDE } : { width: CLIP_SHORT_SIDE, height: CLIP_LONG_SIDE };
   return fitWithin(display, box, true);
 }
 

@@ -49,12 +49,7 @@ export function createApiKeysRepo(db: Kysely<DB>, dialect: Dialect): ApiKeyRepo 
     async revoke(idOrName, at) {
       // An id names one key; otherwise a name names the one active key of that name (names of active keys are unique).
       for (const column of ['id', 'name'] as const) {
-        const result = await db
-          .updateTable('api_keys')
-          .set({ revoked_at: at })
-          .where(column, '=', idOrName)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
+        const result = await db.updateTable('api_keys').set({ revoked_at: at }).where(column, '=', idOrName).where('revoked_at', 'is', null).executeTakeFirst();
         if (Number(result.numUpdatedRows) > 0) return true;
       }
       return false;

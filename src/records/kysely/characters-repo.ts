@@ -1,10 +1,10 @@
 import type { CompiledQuery, Kysely, Selectable, Updateable } from 'kysely';
+import { unixNow } from '../../clock.js';
 import { AppError } from '../../errors.js';
 import type { CharacterPage, CharacterRecord, CharacterRepo } from '../ports.js';
 import type { CharactersTable, DB, Dialect } from './database.js';
 import { fromJson, toJson } from './json-column.js';
 import { isUniqueViolation } from './sql-errors.js';
-import { unixNow } from '../../clock.js';
 
 const USERNAME_UNIQUE = { constraint: 'characters_username_lower_uq', column: 'characters.username_lower' };
 
@@ -119,39 +119,21 @@ export function createCharactersRepo(db: Kysely<DB>, dialect: Dialect): Characte
     },
 
     async handleExists(handle) {
-      const row = await db
-        .selectFrom('characters')
-        .select('id')
-        .where('handle', '=', handle.toLowerCase())
-        .executeTakeFirst();
+      const row = await db.selectFrom('characters').select('id').where('handle', '=', handle.toLowerCase()).executeTakeFirst();
       return row !== undefined;
     },
 
     async usernameExists(username) {
-      const row = await db
-        .selectFrom('characters')
-        .select('id')
-        .where('username_lower', '=', username.toLowerCase())
-        .executeTakeFirst();
+      const row = await db.selectFrom('characters').select('id').where('username_lower', '=', username.toLowerCase()).executeTakeFirst();
       return row !== undefined;
     },
 
     async listByKey(keyId, { limit, after }): Promise<CharacterPage> {
       let q = db.selectFrom('characters').selectAll().where('key_id', '=', keyId);
       if (after !== undefined) {
-        const cursor = await db
-          .selectFrom('characters')
-          .select(['created_at', 'id'])
-          .where('id', '=', after)
-          .where('key_id', '=', keyId)
-          .executeTakeFirst();
+        const cursor = await db.selectFrom('characters').select(['created_at', 'id']).where('id', '=', after).where('key_id', '=', keyId).executeTakeFirst();
         if (!cursor) throw new AppError('invalid_parameter', `after: no character '${after}' in this list.`, { param: 'after' });
-        q = q.where((eb) =>
-          eb.or([
-            eb('created_at', '<', cursor.created_at),
-            eb.and([eb('created_at', '=', cursor.created_at), eb('id', '<', cursor.id)]),
-          ]),
-        );
+        q = q.where((eb) => eb.or([eb('created_at', '<', cursor.created_at), eb.and([eb('created_at', '=', cursor.created_at), eb('id', '<', cursor.id)])]));
       }
       const rows = await q
         .orderBy('created_at', 'desc')
@@ -163,12 +145,7 @@ export function createCharactersRepo(db: Kysely<DB>, dialect: Dialect): Characte
 
     async update(id, patch) {
       try {
-        const row = await db
-          .updateTable('characters')
-          .set(patchToRow(patch))
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirst();
+        const row = await db.updateTable('characters').set(patchToRow(patch)).where('id', '=', id).returningAll().executeTakeFirst();
         return row ? rowToCharacter(row) : null;
       } catch (err) {
         if (patch.username !== undefined && isUniqueViolation(err, dialect, USERNAME_UNIQUE)) {

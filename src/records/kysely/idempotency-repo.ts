@@ -12,12 +12,7 @@ const rowToRecord = (r: Selectable<IdempotencyTable>): IdempotencyRecord => ({
 
 export function createIdempotencyRepo(db: Kysely<DB>): IdempotencyRepo {
   const get = async (keyId: string, idemKey: string): Promise<IdempotencyRecord | null> => {
-    const row = await db
-      .selectFrom('idempotency')
-      .selectAll()
-      .where('key_id', '=', keyId)
-      .where('idem_key', '=', idemKey)
-      .executeTakeFirst();
+    const row = await db.selectFrom('idempotency').selectAll().where('key_id', '=', keyId).where('idem_key', '=', idemKey).executeTakeFirst();
     return row ? rowToRecord(row) : null;
   };
 

@@ -2,14 +2,14 @@ import { sql } from 'kysely';
 import type { Store } from '../ports.js';
 import { createApiKeysRepo } from './api-keys-repo.js';
 import { createCharactersRepo } from './characters-repo.js';
-import { openDatabase, type Database } from './database.js';
+import { type Database, openDatabase } from './database.js';
 import { createIdempotencyRepo } from './idempotency-repo.js';
 import { createJobsRepo } from './jobs-repo.js';
 import { migrateToLatest } from './migrator.js';
 import { createVideoTasksRepo } from './video-tasks-repo.js';
 
-export { openDatabase, isPostgresUrl, type Database, type DB, type Dialect } from './database.js';
-export { migrateToLatest, createMigrator } from './migrator.js';
+export { type Database, type DB, type Dialect, isPostgresUrl, openDatabase } from './database.js';
+export { createMigrator, migrateToLatest } from './migrator.js';
 
 /**
  * The Store over one database. `externalChanges` (SQLite only) moves whenever another connection

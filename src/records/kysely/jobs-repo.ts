@@ -74,13 +74,7 @@ export function createJobsRepo(db: Kysely<DB>, dialect: Dialect): JobRepo {
     },
 
     async heartbeat(id, workerId, at) {
-      await db
-        .updateTable('jobs')
-        .set({ locked_at: at })
-        .where('id', '=', id)
-        .where('locked_by', '=', workerId)
-        .where('state', '=', 'running')
-        .execute();
+      await db.updateTable('jobs').set({ locked_at: at }).where('id', '=', id).where('locked_by', '=', workerId).where('state', '=', 'running').execute();
     },
 
     async get(id) {
@@ -89,19 +83,11 @@ export function createJobsRepo(db: Kysely<DB>, dialect: Dialect): JobRepo {
     },
 
     async complete(id) {
-      await db
-        .updateTable('jobs')
-        .set({ state: 'done', locked_by: null, locked_at: null })
-        .where('id', '=', id)
-        .execute();
+      await db.updateTable('jobs').set({ state: 'done', locked_by: null, locked_at: null }).where('id', '=', id).execute();
     },
 
     async fail(id, error) {
-      await db
-        .updateTable('jobs')
-        .set({ state: 'failed', last_error: error, locked_by: null, locked_at: null })
-        .where('id', '=', id)
-        .execute();
+      await db.updateTable('jobs').set({ state: 'failed', last_error: error, locked_by: null, locked_at: null }).where('id', '=', id).execute();
     },
 
     async retry(id, error, runAfter) {

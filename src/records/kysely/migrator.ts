@@ -1,4 +1,4 @@
-import { Migrator, PostgresAdapter, sql, type Kysely, type MigrationResult } from 'kysely';
+import { type Kysely, type MigrationResult, Migrator, PostgresAdapter, sql } from 'kysely';
 import type { DB } from './database.js';
 import { migrations } from './migrations/index.js';
 

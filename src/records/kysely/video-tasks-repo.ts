@@ -97,20 +97,10 @@ export function createVideoTasksRepo(db: Kysely<DB>): VideoTaskRepo {
     async listByKey(keyId, { limit, order, after }) {
       let q = db.selectFrom('video_tasks').selectAll().where('key_id', '=', keyId);
       if (after !== undefined) {
-        const cursor = await db
-          .selectFrom('video_tasks')
-          .select(['created_at', 'id'])
-          .where('id', '=', after)
-          .where('key_id', '=', keyId)
-          .executeTakeFirst();
+        const cursor = await db.selectFrom('video_tasks').select(['created_at', 'id']).where('id', '=', after).where('key_id', '=', keyId).executeTakeFirst();
         if (!cursor) throw new AppError('invalid_parameter', `after: no video '${after}' in this list.`, { param: 'after' });
         const op = order === 'asc' ? '>' : '<';
-        q = q.where((eb) =>
-          eb.or([
-            eb('created_at', op, cursor.created_at),
-            eb.and([eb('created_at', '=', cursor.created_at), eb('id', op, cursor.id)]),
-          ]),
-        );
+        q = q.where((eb) => eb.or([eb('created_at', op, cursor.created_at), eb.and([eb('created_at', '=', cursor.created_at), eb('id', op, cursor.id)])]));
       }
       const rows = await q
         .orderBy('created_at', order)

@@ -2,11 +2,11 @@
  * The real service as a child process, started the way `npm start` starts it
  * (`node dist/main.js serve`), on a free loopback port and a temp DATA_DIR.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DIST_MAIN, ROOT, ensureBuilt, freePort } from '../../support/dist-build.js';
+import { DIST_MAIN, ensureBuilt, freePort, ROOT } from '../../support/dist-build.js';
 
 /** The entry `npm start` runs. SC_E2E_MAIN points the suites at another build of it (diagnosis only). */
 export const MAIN = process.env.SC_E2E_MAIN ? resolve(process.env.SC_E2E_MAIN) : DIST_MAIN;
@@ -18,7 +18,7 @@ export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export { ROOT, ensureBuilt, freePort };
+export { ensureBuilt, freePort, ROOT };
 
 /** A fresh temp DATA_DIR. */
 export const tempDataDir = () => mkdtemp(join(tmpdir(), 'sc-e2e-data-'));

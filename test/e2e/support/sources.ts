@@ -29,7 +29,11 @@ export interface StallingServer {
  */
 export async function startStallingServer(files: Record<string, { path: string; type: string; stall?: boolean }>): Promise<StallingServer> {
   const hits: string[] = [];
-  const stalling = new Set(Object.entries(files).filter(([, f]) => f.stall).map(([n]) => n));
+  const stalling = new Set(
+    Object.entries(files)
+      .filter(([, f]) => f.stall)
+      .map(([n]) => n),
+  );
   const held = new Set<ServerResponse>();
   const waiters = new Map<string, Array<() => void>>();
   const heldNames = new Set<string>();
@@ -61,10 +65,7 @@ export async function startStallingServer(files: Record<string, { path: string; 
   return {
     url: (name) => `http://127.0.0.1:${port}/${name}`,
     hits,
-    stalled: (name) =>
-      heldNames.has(name)
-        ? Promise.resolve()
-        : new Promise<void>((r) => waiters.set(name, [...(waiters.get(name) ?? []), r])),
+    stalled: (name) => (heldNames.has(name) ? Promise.resolve() : new Promise<void>((r) => waiters.set(name, [...(waiters.get(name) ?? []), r]))),
     release: (name) => void stalling.delete(name),
     close: () =>
       new Promise<void>((r) => {

@@ -3,8 +3,9 @@
  * SSRF tests point URLs at it in every notation and expect it to stay untouched. It listens on
  * 127.0.0.1 and, where the machine has IPv6 loopback, on [::1] at the same port.
  */
-import net from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 
 export interface Canary {
   port: number;

@@ -12,7 +12,11 @@ export interface TrickleOrigin {
   close(): Promise<void>;
 }
 
-export async function startTrickleOrigin(path: string, type: string, o: { bytes: number; everyMs: number } = { bytes: 256, everyMs: 100 }): Promise<TrickleOrigin> {
+export async function startTrickleOrigin(
+  path: string,
+  type: string,
+  o: { bytes: number; everyMs: number } = { bytes: 256, everyMs: 100 },
+): Promise<TrickleOrigin> {
   const body = readFileSync(path);
   let trickling = true;
   let sent = 0;

@@ -8,8 +8,9 @@
  *
  * Several stores may share one MemoryDatabase, as several connections share one database file.
  */
-import { AppError } from '../../../src/errors.js';
+
 import { unixNow } from '../../../src/clock.js';
+import { AppError } from '../../../src/errors.js';
 import type {
   ApiKeyRecord,
   ApiKeyRepo,

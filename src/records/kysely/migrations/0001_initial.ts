@@ -41,11 +41,7 @@ export const initial: Migration = {
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .addUniqueConstraint('characters_username_lower_uq', ['username_lower'])
       .execute();
-    await db.schema
-      .createIndex('characters_key_created_idx')
-      .on('characters')
-      .columns(['key_id', 'created_at desc', 'id desc'])
-      .execute();
+    await db.schema.createIndex('characters_key_created_idx').on('characters').columns(['key_id', 'created_at desc', 'id desc']).execute();
     await db.schema.createIndex('characters_handle_idx').on('characters').column('handle').execute();
 
     await db.schema
@@ -98,11 +94,7 @@ export const initial: Migration = {
       .addColumn('completed_at', 'bigint')
       .addColumn('expires_at', 'bigint')
       .execute();
-    await db.schema
-      .createIndex('video_tasks_key_created_idx')
-      .on('video_tasks')
-      .columns(['key_id', 'created_at', 'id'])
-      .execute();
+    await db.schema.createIndex('video_tasks_key_created_idx').on('video_tasks').columns(['key_id', 'created_at', 'id']).execute();
   },
 
   async down(db: Kysely<any>): Promise<void> {
