@@ -41,7 +41,7 @@ describe('input_reference uploads are streamed and capped', () => {
         signal: AbortSignal.timeout(timeoutMs),
       } as RequestInit);
       const body = (await res.json()) as { error?: { code: string; param: string | null } };
-      return { status: res.status, body, ms: Date.now() - started, sent: form.sent() };
+      return { status: res.status, body, ms: Date.now() - started, sent: form.sent(), connection: res.headers.get('connection') };
     } finally {
       form.stop();
     }
@@ -61,6 +61,8 @@ describe('input_reference uploads are streamed and capped', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(413);
       expect(r.body.error).toMatchObject({ code: 'source_too_large', param: 'input_reference' });
       expect(r.ms).toBeLessThan(20_000);
+      // The rest of the body is never read, so the connection is not reused: it closes after the answer.
+      expect(r.connection).toBe('close');
     }
     expect(peak - before).toBeLessThan(RSS_GROWTH_BOUND);
     const tasks = await h.app.inject({ method: 'GET', url: '/v1/videos', headers: h.alice });
@@ -74,6 +76,7 @@ describe('input_reference uploads are streamed and capped', () => {
     );
     expect(r.status, JSON.stringify(r.body)).toBe(422);
     expect(r.body.error).toMatchObject({ code: 'unsupported_media', param: 'input_reference' });
+    expect(r.connection).toBe('close');
   });
 
   it('an image with a wrong name and type is still judged by its bytes: a real PNG called .txt is taken', async () => {
