@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTask } from '../records/store-contract.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 /** Every rule of the characters API (docs/api.md) broken once: exact status and code, and nothing changes. */
@@ -125,30 +126,10 @@ describe('POST /sora/v1/characters refusals', () => {
   });
 
   it('404 task_not_found for a task of another key (as for a missing one); 409 task_not_completed for an unfinished one', async () => {
-    const base = {
-      model: 'sora-2',
-      engine: 'local',
-      progress: 0,
-      prompt: 'p',
-      size: '720x1280',
-      seconds: '4',
-      remixedFromVideoId: null,
-      characterIds: [],
-      inputReferenceKey: null,
-      videoKey: null,
-      thumbnailKey: null,
-      spritesheetKey: null,
-      durationSec: null,
-      errorCode: null,
-      errorMessage: null,
-      createdAt: 1,
-      completedAt: null,
-      expiresAt: null,
-    };
     const bobKey = await h.rt.keys.authenticate('sk-bob-test-key');
     const aliceKey = await h.rt.keys.authenticate('sk-alice-test-key');
-    await h.rt.store.tasks.insert({ ...base, id: 'video_11111111-1111-4111-8111-111111111111', keyId: bobKey.keyId, status: 'completed', videoKey: 'x' });
-    await h.rt.store.tasks.insert({ ...base, id: 'video_22222222-2222-4222-8222-222222222222', keyId: aliceKey.keyId, status: 'in_progress' });
+    await h.rt.store.tasks.insert(makeTask({ id: 'video_11111111-1111-4111-8111-111111111111', keyId: bobKey.keyId, status: 'completed', videoKey: 'x' }));
+    await h.rt.store.tasks.insert(makeTask({ id: 'video_22222222-2222-4222-8222-222222222222', keyId: aliceKey.keyId, status: 'in_progress' }));
     await expectError(await post({ from_task: 'video_11111111-1111-4111-8111-111111111111', timestamps: '1,3' }), 404, 'task_not_found', 'from_task');
     await expectError(await post({ from_task: 'video_22222222-2222-4222-8222-222222222222', timestamps: '1,3' }), 409, 'task_not_completed', 'from_task');
   });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VideoTaskRecord } from '../../src/records/ports.js';
+import { makeTask } from '../records/store-contract.js';
 import { startFileServer } from '../support/file-server.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { makeVideo } from '../support/videos.js';
@@ -17,30 +17,10 @@ describe('relay clients as they are', () => {
     files = await startFileServer({ 'clip.mp4': { path: await makeVideo({ durationSec: 4, width: 320, height: 180 }), type: 'video/mp4' } });
     url = files.url('clip.mp4');
     h = await startHarness();
-    const base: Omit<VideoTaskRecord, 'id' | 'keyId' | 'status'> = {
-      model: 'sora-2',
-      engine: 'local',
-      progress: 0,
-      prompt: 'p',
-      size: '720x1280',
-      seconds: '4',
-      remixedFromVideoId: null,
-      characterIds: [],
-      inputReferenceKey: null,
-      videoKey: null,
-      thumbnailKey: null,
-      spritesheetKey: null,
-      durationSec: null,
-      errorCode: null,
-      errorMessage: null,
-      createdAt: 1,
-      completedAt: null,
-      expiresAt: null,
-    };
     const bob = await h.rt.keys.authenticate('sk-bob-test-key');
     const alice = await h.rt.keys.authenticate('sk-alice-test-key');
-    await h.rt.store.tasks.insert({ ...base, id: bobTask, keyId: bob.keyId, status: 'completed', videoKey: 'x', durationSec: 4 });
-    await h.rt.store.tasks.insert({ ...base, id: aliceRunning, keyId: alice.keyId, status: 'in_progress' });
+    await h.rt.store.tasks.insert(makeTask({ id: bobTask, keyId: bob.keyId, status: 'completed', videoKey: 'x', durationSec: 4 }));
+    await h.rt.store.tasks.insert(makeTask({ id: aliceRunning, keyId: alice.keyId, status: 'in_progress' }));
   });
   afterAll(async () => {
     await h?.close();
