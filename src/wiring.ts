@@ -5,6 +5,7 @@ import { createUrlSigner } from './api/signed-url.js';
 import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
 import type { BlobStore } from './blobs/ports.js';
 import { createS3UrlPresigner } from './blobs/s3/presign-get-url.js';
+import { objectUrl } from './blobs/s3/s3-address.js';
 import { createS3BlobStore } from './blobs/s3/s3-blob-store.js';
 import { withSmallBlobCache } from './blobs/small-blob-cache.js';
 import { createCharacterService } from './characters/character-service.js';
@@ -75,10 +76,13 @@ export async function createRuntime(
     ffprobePath: config.ffprobePath,
     limits: { timeoutMs: config.ffmpegTimeoutMs, maxMemoryMb: config.ffmpegMaxMemoryMb },
   });
-  const signUrl =
-    config.fileUrls === 'presigned' && config.s3
-      ? createS3UrlPresigner({ address: config.s3, credentials: config.s3, keyPrefix: config.s3.prefix, ttlSeconds: config.signedUrlTtlSeconds })
-      : createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl, ttlSeconds: config.signedUrlTtlSeconds });
+  // Media URLs point at this service's /files (streamed from the store, Range included), or with
+  // FILE_URLS=presigned straight at the bucket.
+  const presigned = config.fileUrls === 'presigned' ? config.s3 : null;
+  const signUrl = presigned
+    ? createS3UrlPresigner({ address: presigned, credentials: presigned, keyPrefix: presigned.prefix, ttlSeconds: config.signedUrlTtlSeconds })
+    : createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl, ttlSeconds: config.signedUrlTtlSeconds });
+  const mediaOrigin = presigned ? objectUrl(presigned, 'origin').origin : new URL(config.publicUrl).origin;
 
   const characters = createCharacterService({
     store,
@@ -138,6 +142,7 @@ export async function createRuntime(
     config,
     log,
     signingSecret,
+    mediaOrigin,
     store,
     blobs,
     queue,
@@ -169,6 +174,7 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } =
     keys: rt.keys,
     blobs: rt.blobs,
     signingSecret: rt.signingSecret,
+    mediaOrigin: rt.mediaOrigin,
     readiness: rt.readiness,
     queueDepth: () => rt.queue.depth(),
     settings: c,

@@ -202,3 +202,42 @@ describe('API processes sharing one bucket and one SIGNING_SECRET', () => {
     expect([gone.statusCode, gone.json().error.code]).toEqual([404, 'not_found']);
   });
 });
+
+describe('FILE_URLS=presigned: media URLs point at the bucket', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ ...s3Env(), FILE_URLS: 'presigned', SIGNED_URL_TTL_SECONDS: '3600' });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('hands out presigned S3 GETs that s3rver serves, with Range, and lets the profile page load them', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/sora/v1/characters',
+      headers: h.alice,
+      payload: { url: source, timestamps: '1,3', visibility: 'public' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const c = res.json() as { id: string; username: string; profile_picture_url: string; clip_url: string };
+    const objectBase = `${s3.endpoint}/${bucket}/media/characters/${c.id}`;
+    expect(c.profile_picture_url.startsWith(`${objectBase}/portrait.webp?X-Amz-Algorithm=AWS4-HMAC-SHA256&`)).toBe(true);
+    expect(new URL(c.clip_url).searchParams.get('X-Amz-Expires')).toBe('3600');
+
+    const raw = rawBucket();
+    const clipObject = await readAll(await raw.read(`media/characters/${c.id}/clip.mp4`));
+    raw.close();
+    const portrait = await fetch(c.profile_picture_url);
+    expect([portrait.status, portrait.headers.get('content-type')]).toEqual([200, 'image/webp']);
+    const part = await fetch(c.clip_url, { headers: { range: 'bytes=10-19' } });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer()).equals(clipObject.subarray(10, 20))).toBe(true);
+
+    const page = await h.app.inject({ method: 'GET', url: `/profile/${c.username}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toContain(`img-src 'self' ${s3.endpoint};`);
+    expect(page.headers['content-security-policy']).toContain(`media-src 'self' ${s3.endpoint};`);
+    expect(page.body).toContain(c.profile_picture_url.replaceAll('&', '&amp;'));
+  });
+});
