@@ -4,6 +4,10 @@ import { buildApp } from './api/app.js';
 import type { PageViewer } from './api/routes/profile.js';
 import { createUrlSigner } from './api/signed-url.js';
 import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
+import type { BlobStore } from './blobs/ports.js';
+import { createS3UrlPresigner } from './blobs/s3/presign-get-url.js';
+import { objectUrl } from './blobs/s3/s3-address.js';
+import { createS3BlobStore } from './blobs/s3/s3-blob-store.js';
 import { withSmallBlobCache } from './blobs/small-blob-cache.js';
 import { createCharacterService } from './characters/character-service.js';
 import { CharacterEvents } from './characters/events.js';
@@ -40,14 +44,14 @@ export async function createRuntime(
 ) {
   const log = opts.logger ?? pino({ level: config.logLevel });
   const dataDir = resolve(config.dataDir);
-  const storageDir = resolve(config.storageUrl.replace(/^file:/, ''));
-  await makeDataDirPrivate(dataDir, storageDir, log);
+  const storage = openBlobStore(config);
+  await makeDataDirPrivate(dataDir, storage.dir, log);
   const signingSecret = await loadSigningSecret(config.signingSecret, dataDir);
 
   const store = withLookupCache(await createKyselyStore(resolveSqlitePath(config.databaseUrl)));
   await makeDatabasePrivate(config.databaseUrl, log);
   // Portraits and thumbnails are served from memory; everything is written through the cache.
-  const blobs = withSmallBlobCache(createDiskBlobStore(storageDir));
+  const blobs = withSmallBlobCache(storage.store, { recheckMs: storage.recheckMs });
   const exclusive = opts.queueExclusive ?? config.databaseUrl.startsWith('sqlite:');
   // Each process works in its own folder of DATA_DIR/tmp; what a killed one left is removed when the next starts.
   const scratch = createScratchSpace({ root: join(dataDir, 'tmp'), exclusive, log });
@@ -73,7 +77,13 @@ export async function createRuntime(
     ffprobePath: config.ffprobePath,
     limits: { timeoutMs: config.ffmpegTimeoutMs, maxMemoryMb: config.ffmpegMaxMemoryMb },
   });
-  const signUrl = createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl, ttlSeconds: config.signedUrlTtlSeconds });
+  // Media URLs point at this service's /files (streamed from the store, Range included), or with
+  // FILE_URLS=presigned straight at the bucket.
+  const presigned = config.fileUrls === 'presigned' ? config.s3 : null;
+  const signUrl = presigned
+    ? createS3UrlPresigner({ address: presigned, credentials: presigned, keyPrefix: presigned.prefix, ttlSeconds: config.signedUrlTtlSeconds })
+    : createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl, ttlSeconds: config.signedUrlTtlSeconds });
+  const mediaOrigin = presigned ? objectUrl(presigned, 'origin').origin : new URL(config.publicUrl).origin;
 
   const characters = createCharacterService({
     store,
@@ -133,6 +143,7 @@ export async function createRuntime(
     config,
     log,
     signingSecret,
+    mediaOrigin,
     store,
     blobs,
     queue,
@@ -149,6 +160,7 @@ export async function createRuntime(
     async close() {
       await queue.stop();
       await store.close();
+      storage.close();
     },
   };
 }
@@ -163,6 +175,7 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object; vi
     keys: rt.keys,
     blobs: rt.blobs,
     signingSecret: rt.signingSecret,
+    mediaOrigin: rt.mediaOrigin,
     readiness: rt.readiness,
     queueDepth: () => rt.queue.depth(),
     settings: c,
@@ -176,6 +189,22 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object; vi
       pollAfterMs: c.videoPollAfterMs,
     },
   });
+}
+
+/**
+ * The blob store of STORAGE_URL, and how often the small-blob cache asks it whether a kept blob
+ * still exists. A folder: every second (a stat is cheap, and another process's delete shows
+ * within it). S3: never, as each check is a paid HEAD per hot key per second; assets are never
+ * rewritten in place, so only a delete can make a kept copy stale, and another process's delete
+ * reaches the cache through `blobs.forget(prefix)`.
+ */
+function openBlobStore(config: Config): { store: BlobStore; recheckMs: number; dir: string | null; close(): void } {
+  if (config.s3) {
+    const store = createS3BlobStore(config.s3);
+    return { store, recheckMs: Number.POSITIVE_INFINITY, dir: null, close: () => store.close() };
+  }
+  const dir = resolve(config.storageUrl.replace(/^file:/, ''));
+  return { store: createDiskBlobStore(dir), recheckMs: 1_000, dir, close: () => {} };
 }
 
 /** SQLite can tell cheaply when someone else committed, so there character lookups are served from memory. */
@@ -193,8 +222,8 @@ export async function migrateDatabase(config: Config): Promise<string[]> {
 }
 
 /** DATA_DIR, its scratch folder and (when inside it) the storage folder: 0700. */
-async function makeDataDirPrivate(dataDir: string, storageDir: string, log: pino.Logger) {
-  const dirs = [dataDir, join(dataDir, 'tmp'), ...(storageDir.startsWith(`${dataDir}/`) ? [storageDir] : [])];
+async function makeDataDirPrivate(dataDir: string, storageDir: string | null, log: pino.Logger) {
+  const dirs = [dataDir, join(dataDir, 'tmp'), ...(storageDir?.startsWith(`${dataDir}/`) ? [storageDir] : [])];
   for (const dir of dirs) {
     if (!(await makePrivateDir(dir))) log.warn({ dir }, 'cannot make this folder private (0700): it belongs to another user');
   }

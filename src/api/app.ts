@@ -31,6 +31,8 @@ export interface AppDeps {
   keys: KeyService;
   blobs: BlobStore & Partial<BlobLoader>;
   signingSecret: string;
+  /** The origin of the media URLs handed out: PUBLIC_URL's (the default) or the bucket's with FILE_URLS=presigned. */
+  mediaOrigin?: string;
   readiness: ReadinessChecks;
   queueDepth: () => Promise<number>;
   settings: ConnectionSettings &
@@ -101,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     profileRoutes({
       characters: deps.characters,
       mode: deps.settings.profilePages,
-      publicUrl: deps.settings.publicUrl,
+      mediaOrigin: deps.mediaOrigin ?? new URL(deps.settings.publicUrl).origin,
       rateLimitPerMinute: deps.settings.profileRateLimitPerMinute,
       viewer: deps.viewer,
     }),

@@ -6,7 +6,11 @@ export interface SmallBlobCacheOptions {
   maxBytes?: number;
   /** Larger blobs are never kept. */
   maxBlobBytes?: number;
-  /** How long a kept blob is served before the store is asked again whether it still exists. */
+  /**
+   * How long a kept blob is served before the store is asked again whether it still exists
+   * (default 1 s). `Infinity`: never asked again; for a store where each check is a paid request
+   * (S3), with deletes by other processes told through `forget`.
+   */
   recheckMs?: number;
   now?: () => number;
 }
@@ -16,14 +20,20 @@ interface Entry {
   checkedAt: number;
 }
 
+export interface SmallBlobCache extends BlobStore, BlobLoader {
+  /** Drops every kept blob whose key starts with `prefix` (another process deleted them); a load in flight does not keep what it read. */
+  forget(prefix: string): void;
+}
+
 /**
  * Portraits and thumbnails served from memory: a GET of a signed portrait then opens no file.
  * Blobs are written once under their key (assets are never rewritten in place), so a kept copy
  * can only go stale by being deleted or put again: a put or delete through this store drops the
  * keys it touches before and after it runs, and a load in flight across one does not keep what
- * it read. A change made by another process is seen within `recheckMs`.
+ * it read. A change made by another process is seen within `recheckMs`, or at once when it is
+ * told through `forget`.
  */
-export function withSmallBlobCache(inner: BlobStore, opts: SmallBlobCacheOptions = {}): BlobStore & BlobLoader {
+export function withSmallBlobCache(inner: BlobStore, opts: SmallBlobCacheOptions = {}): SmallBlobCache {
   const maxBytes = opts.maxBytes ?? 8 * 1024 * 1024;
   const maxBlobBytes = opts.maxBlobBytes ?? 256 * 1024;
   const recheckMs = opts.recheckMs ?? 1_000;
@@ -102,6 +112,7 @@ export function withSmallBlobCache(inner: BlobStore, opts: SmallBlobCacheOptions
         () => inner.deletePrefix(prefix),
       ),
     ping: () => inner.ping(),
+    forget: (prefix) => dropMatching((k) => k.startsWith(prefix)),
   };
 }
 

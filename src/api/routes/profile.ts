@@ -20,7 +20,11 @@ export interface ProfileRouteDeps {
   characters: CharacterService;
   /** PROFILE_PAGES: which characters have a page. */
   mode: 'all' | 'public' | 'off';
-  publicUrl: string;
+  /**
+   * Where the page's portrait and clip URLs point (PUBLIC_URL's origin, or the bucket's with
+   * FILE_URLS=presigned), allowed by the page's Content-Security-Policy.
+   */
+  mediaOrigin: string;
   /** PROFILE_RATE_LIMIT_PER_MINUTE, per client address (src/api/client-address.ts); null: no limit. */
   rateLimitPerMinute: number | null;
   viewer?: PageViewer;
@@ -32,7 +36,7 @@ export interface ProfileRouteDeps {
  * Unknown and deleted characters, and those PROFILE_PAGES hides, answer one and the same 404 page.
  */
 export function profileRoutes(deps: ProfileRouteDeps) {
-  const policy = pagePolicy(new URL(deps.publicUrl).origin);
+  const policy = pagePolicy(deps.mediaOrigin);
   const viewer = deps.viewer ?? NO_VIEWER;
   return async (app: FastifyInstance) => {
     if (deps.rateLimitPerMinute) {

@@ -33,7 +33,22 @@ export interface RunResult {
 /** The environment a child process of this suite gets: the parent's, minus settings that would leak in. */
 export function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['PORT', 'HOST', 'PUBLIC_URL', 'DATA_DIR', 'DATABASE_URL', 'STORAGE_URL', 'QUEUE_URL', 'API_KEYS', 'ADMIN_API_KEYS', 'NODE_OPTIONS']) {
+  for (const k of [
+    'PORT',
+    'HOST',
+    'PUBLIC_URL',
+    'DATA_DIR',
+    'DATABASE_URL',
+    'STORAGE_URL',
+    'S3_ENDPOINT',
+    'S3_REGION',
+    'S3_FORCE_PATH_STYLE',
+    'FILE_URLS',
+    'QUEUE_URL',
+    'API_KEYS',
+    'ADMIN_API_KEYS',
+    'NODE_OPTIONS',
+  ]) {
     delete base[k];
   }
   // vitest sets these in its workers; the service should run as it does in production.
