@@ -4,6 +4,7 @@ import { buildApp } from './api/app.js';
 import { createUrlSigner } from './api/signed-url.js';
 import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
 import { withSmallBlobCache } from './blobs/small-blob-cache.js';
+import { createReferenceBackfillJob, enqueueReferenceBackfill } from './characters/backfill-references.js';
 import { createCharacterService } from './characters/character-service.js';
 import { CharacterEvents } from './characters/events.js';
 import { createMakeCharacterJob } from './characters/make-character.js';
@@ -105,6 +106,9 @@ export async function createRuntime(
   const webhookQueue = jobQueueDeliveryQueue(queue);
   const webhooks = createWebhookNotifier({ url: config.webhookUrl, secret: config.webhookSecret, queue: webhookQueue, log });
   const keys = createKeyService(store.keys, { staticKeys: config.apiKeys, adminKeys: config.adminApiKeys });
+  // Characters made before reference sets existed get theirs, once each (the job id is derived from the character's).
+  const backfill = await enqueueReferenceBackfill(store, queue);
+  if (backfill > 0) log.info({ characters: backfill }, 'reference sets to make from kept clips');
   const handlers: JobHandlers = {
     'character.create': createMakeCharacterJob({
       store,
@@ -116,6 +120,7 @@ export async function createRuntime(
       log,
       onSettled: (id, status) => webhooks.notify(status === 'ready' ? 'character.completed' : 'character.failed', id),
     }),
+    'character.references': createReferenceBackfillJob({ store, blobs, media, workDir, log }),
     'video.render': createRenderVideoJob({
       store,
       blobs,

@@ -1,0 +1,109 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { characterKeys } from '../blob-keys.js';
+import type { BlobStore } from '../blobs/ports.js';
+import { AppError } from '../errors.js';
+import type { JobContext, JobQueue } from '../jobs/ports.js';
+import type { CharacterRecord, Store } from '../records/ports.js';
+import type { MediaToolkit } from './ports.js';
+import { cutReferenceSet, putReferenceSet } from './reference-set.js';
+import { describeSubject } from './subject.js';
+
+/**
+ * Characters made before reference sets existed get theirs from the clip they kept: the same
+ * frame choice (the clip decoded into analysis frames, no new clip written), the same cut, the
+ * same subject rule. One job per character, enqueued at boot with an id derived from the
+ * character's, so it runs once even across restarts and processes.
+ */
+
+export const referenceJobId = (characterId: string) => `references_${characterId}`;
+
+/** Enqueues the job of every ready character without reference frames; how many were found. */
+export async function enqueueReferenceBackfill(store: Pick<Store, 'characters'>, queue: Pick<JobQueue, 'enqueue'>): Promise<number> {
+  let found = 0;
+  let after: string | undefined;
+  for (;;) {
+    const ids = await store.characters.listReadyWithoutReferences({ limit: 200, after });
+    if (ids.length === 0) return found;
+    for (const characterId of ids) await queue.enqueue('character.references', { characterId }, { id: referenceJobId(characterId) });
+    found += ids.length;
+    after = ids[ids.length - 1];
+  }
+}
+
+export interface ReferenceBackfillDeps {
+  store: Pick<Store, 'characters'>;
+  blobs: BlobStore;
+  media: MediaToolkit;
+  workDir: string;
+  log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+export function createReferenceBackfillJob(deps: ReferenceBackfillDeps) {
+  const { store, blobs, media } = deps;
+
+  async function fill(c: CharacterRecord & { clipKey: string }, signal: AbortSignal): Promise<void> {
+    await mkdir(deps.workDir, { recursive: true });
+    const dir = await mkdtemp(join(deps.workDir, `${c.id}-refs-`));
+    try {
+      const clipPath = join(dir, 'clip.mp4');
+      await pipeline(await blobs.read(c.clipKey), createWriteStream(clipPath), { signal });
+      const probe = await media.probe(clipPath, signal);
+      const clip = { width: probe.displayWidth, height: probe.displayHeight, durationSec: probe.durationSec, hasAudio: probe.hasAudio };
+      const chooser = media.newFrameChooser();
+      let found: Awaited<ReturnType<typeof analyse>>;
+      async function analyse() {
+        await media.extractWindow(clipPath, probe, { startSec: 0, endSec: probe.durationSec, clipPath: null }, (f) => chooser.offer(f), signal);
+        const choice = await chooser.result();
+        if (!choice) throw new AppError('unsupported_media', 'no frame could be decoded from the kept clip');
+        // The portrait stays as it was made; only the subject's box is wanted from this cut.
+        const [{ subjectBox }, cut] = await Promise.all([
+          media.cutPortrait(choice.frame, choice.face),
+          cutReferenceSet(media, clipPath, clip, choice, 0, dir, signal),
+        ]);
+        return { choice, subjectBox, frame: { width: choice.frame.width, height: choice.frame.height }, cut };
+      }
+      try {
+        found = await analyse();
+      } finally {
+        chooser.dispose();
+      }
+      const subject = describeSubject({ face: found.choice.face, subjectBox: found.subjectBox, frame: found.frame, source: sourceSize(c, clip) });
+      const referenceSet = await putReferenceSet(blobs, c.id, found.cut);
+      const updated = await store.characters.update(c.id, {
+        ...referenceSet,
+        subject,
+        media: { ...c.media, reference_times: found.choice.referenceTimes.map((t) => Math.round((c.startSec + t) * 1000) / 1000), references_from: 'clip' },
+      });
+      // Deleted meanwhile: leave nothing behind.
+      if (!updated) await blobs.deletePrefix(characterKeys(c.id).prefix);
+      else
+        deps.log?.info(
+          { characterId: c.id, frames: referenceSet.referenceKeys.length, voice: referenceSet.voiceKey !== null },
+          'reference set made from the kept clip',
+        );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  return async function referenceBackfillJob(payload: { characterId: string }, ctx: JobContext): Promise<void> {
+    const c = await store.characters.get(payload.characterId);
+    if (!c || c.status !== 'ready' || c.referenceKeys.length > 0 || !c.clipKey) return;
+    // A clip that keeps killing the process: the character stays usable without its set.
+    if (ctx.attempt > ctx.maxAttempts) {
+      deps.log?.warn({ characterId: c.id }, 'reference set given up: its job was interrupted too many times');
+      return;
+    }
+    await fill({ ...c, clipKey: c.clipKey }, ctx.signal);
+  };
+}
+
+/** The source's upright size as recorded when the character was made; the clip's (never larger) when it was not. */
+function sourceSize(c: CharacterRecord, clip: { width: number; height: number }): { width: number; height: number } {
+  const w = c.media?.source_width;
+  const h = c.media?.source_height;
+  return typeof w === 'number' && typeof h === 'number' && w > 0 && h > 0 ? { width: w, height: h } : clip;
+}
