@@ -142,7 +142,7 @@ export async function stages(ctx: BenchContext): Promise<Section> {
   }
   figures.push(
     figure('bare_window_ms', "service's window argv run bare (frames dropped)", 'ms', spread(bare)),
-    figure('floor_ms', 'floor (bare trim + bare frame decode)', 'ms', spread(floor)),
+    figure('floor_ms', 'floor (bare trim + bare frame decode + bare reference cut)', 'ms', spread(floor)),
   );
   return { id: 'stages', title: '7. Where the time goes (information; in-process, service modules)', figures, details: runs };
 }
