@@ -20,15 +20,30 @@ import { describeSubject } from './subject.js';
 
 export const referenceJobId = (characterId: string) => `references_${characterId}`;
 
+/**
+ * The backfill jobs are spread in time: one becomes due every BACKFILL_SPACING_MS, so that on a
+ * service with many old characters new creations still find a free worker (jobs are claimed in
+ * due-time order, and a creation is due at once).
+ */
+export const BACKFILL_SPACING_MS = 2_000;
+
 /** Enqueues the job of every ready character without reference frames; how many were found. */
-export async function enqueueReferenceBackfill(store: Pick<Store, 'characters'>, queue: Pick<JobQueue, 'enqueue'>): Promise<number> {
+export async function enqueueReferenceBackfill(
+  store: Pick<Store, 'characters'>,
+  queue: Pick<JobQueue, 'enqueue'>,
+  now: () => number = Date.now,
+): Promise<number> {
+  const start = now();
   let found = 0;
   let after: string | undefined;
   for (;;) {
     const ids = await store.characters.listReadyWithoutReferences({ limit: 200, after });
     if (ids.length === 0) return found;
-    for (const characterId of ids) await queue.enqueue('character.references', { characterId }, { id: referenceJobId(characterId) });
-    found += ids.length;
+    for (const characterId of ids) {
+      // An id already enqueued (a previous boot, another process) is left as it is.
+      await queue.enqueue('character.references', { characterId }, { id: referenceJobId(characterId), runAfter: start + found * BACKFILL_SPACING_MS });
+      found += 1;
+    }
     after = ids[ids.length - 1];
   }
 }
