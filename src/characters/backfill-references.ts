@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import type { JobContext, JobQueue } from '../jobs/ports.js';
 import type { CharacterRecord, Store } from '../records/ports.js';
 import type { MediaToolkit } from './ports.js';
-import { cutReferenceSet, putReferenceSet } from './reference-set.js';
+import { cutReferenceSet, putReferenceSet, together } from './reference-set.js';
 import { describeSubject } from './subject.js';
 
 /**
@@ -59,38 +59,49 @@ export interface ReferenceBackfillDeps {
 export function createReferenceBackfillJob(deps: ReferenceBackfillDeps) {
   const { store, blobs, media } = deps;
 
+  /** The kept clip decoded into analysis frames (no new clip), the same choice, the subject's box, the reference cut. */
+  async function analyseClip(clipPath: string, dir: string, signal: AbortSignal) {
+    const probe = await media.probe(clipPath, signal);
+    const clip = { width: probe.displayWidth, height: probe.displayHeight, durationSec: probe.durationSec, hasAudio: probe.hasAudio };
+    const chooser = media.newFrameChooser();
+    try {
+      await media.extractWindow(clipPath, probe, { startSec: 0, endSec: probe.durationSec, clipPath: null }, (f) => chooser.offer(f), signal);
+      const choice = await chooser.result();
+      if (!choice) throw new AppError('unsupported_media', 'no frame could be decoded from the kept clip');
+      // The portrait stays as it was made; only the subject's box is wanted from this cut.
+      const [{ subjectBox }, cut] = await together(
+        media.cutPortrait(choice.frame, choice.face),
+        cutReferenceSet(media, clipPath, clip, choice, 0, dir, signal),
+      );
+      // The frames' buffers are reused once disposed: only plain facts leave.
+      return {
+        clip,
+        face: choice.face,
+        referenceTimes: choice.referenceTimes,
+        frame: { width: choice.frame.width, height: choice.frame.height },
+        subjectBox,
+        cut,
+      };
+    } finally {
+      chooser.dispose();
+    }
+  }
+
   async function fill(c: CharacterRecord & { clipKey: string }, signal: AbortSignal): Promise<void> {
     await mkdir(deps.workDir, { recursive: true });
     const dir = await mkdtemp(join(deps.workDir, `${c.id}-refs-`));
     try {
       const clipPath = join(dir, 'clip.mp4');
       await pipeline(await blobs.read(c.clipKey), createWriteStream(clipPath), { signal });
-      const probe = await media.probe(clipPath, signal);
-      const clip = { width: probe.displayWidth, height: probe.displayHeight, durationSec: probe.durationSec, hasAudio: probe.hasAudio };
-      const chooser = media.newFrameChooser();
-      let found: Awaited<ReturnType<typeof analyse>>;
-      async function analyse() {
-        await media.extractWindow(clipPath, probe, { startSec: 0, endSec: probe.durationSec, clipPath: null }, (f) => chooser.offer(f), signal);
-        const choice = await chooser.result();
-        if (!choice) throw new AppError('unsupported_media', 'no frame could be decoded from the kept clip');
-        // The portrait stays as it was made; only the subject's box is wanted from this cut.
-        const [{ subjectBox }, cut] = await Promise.all([
-          media.cutPortrait(choice.frame, choice.face),
-          cutReferenceSet(media, clipPath, clip, choice, 0, dir, signal),
-        ]);
-        return { choice, subjectBox, frame: { width: choice.frame.width, height: choice.frame.height }, cut };
-      }
-      try {
-        found = await analyse();
-      } finally {
-        chooser.dispose();
-      }
-      const subject = describeSubject({ face: found.choice.face, subjectBox: found.subjectBox, frame: found.frame, source: sourceSize(c, clip) });
+      const found = await analyseClip(clipPath, dir, signal);
+      const subject = describeSubject({ face: found.face, subjectBox: found.subjectBox, frame: found.frame, source: sourceSize(c, found.clip) });
       const referenceSet = await putReferenceSet(blobs, c.id, found.cut);
+      // Times in the record are source times, as for a character made with its set.
+      const referenceTimes = found.referenceTimes.map((t) => Math.round((c.startSec + t) * 1000) / 1000);
       const updated = await store.characters.update(c.id, {
         ...referenceSet,
         subject,
-        media: { ...c.media, reference_times: found.choice.referenceTimes.map((t) => Math.round((c.startSec + t) * 1000) / 1000), references_from: 'clip' },
+        media: { ...c.media, reference_times: referenceTimes, references_from: 'clip' },
       });
       // Deleted meanwhile: leave nothing behind.
       if (!updated) await blobs.deletePrefix(characterKeys(c.id).prefix);

@@ -11,7 +11,7 @@ import type { CharacterRecord, Store } from '../records/ports.js';
 import { isDataUrl } from '../source-url.js';
 import type { CharacterEvents } from './events.js';
 import type { MediaToolkit, ProbeResult, RangeRead, SourceFetcher } from './ports.js';
-import { cutReferenceSet, putReferenceSet } from './reference-set.js';
+import { cutReferenceSet, putReferenceSet, together } from './reference-set.js';
 import { describeSubject } from './subject.js';
 import { checkWindowInside } from './timestamps.js';
 
@@ -59,10 +59,10 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
       const extraction = await media.extractWindow(src, probe, { startSec: c.startSec, endSec: c.endSec, clipPath }, (f) => chooser.offer(f), signal);
       const choice = await chooser.result();
       if (!choice) throw new AppError('unsupported_media', 'no frame could be decoded inside the window');
-      const [portrait, references] = await Promise.all([
+      const [portrait, references] = await together(
         media.cutPortrait(choice.frame, choice.face),
         cutReferenceSet(media, clipPath, extraction.clip, choice, c.startSec, dir, signal),
-      ]);
+      );
       const subject = describeSubject({
         face: choice.face,
         subjectBox: portrait.subjectBox,

@@ -32,3 +32,15 @@ export async function putReferenceSet(
   ]);
   return { referenceKeys, voiceKey: cut.voicePath ? keys.voice : null };
 }
+
+/**
+ * Both results, like Promise.all, but a failure is passed on only once both have settled: the
+ * portrait and the reference cut run at once in a scratch folder that is removed right after,
+ * and nothing may still be writing into it then.
+ */
+export async function together<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
