@@ -216,7 +216,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           makeCharacter({ status: 'failed' }),
         ];
         for (const c of mine) await store.characters.insert(c);
-        const wanted = mine.slice(0, 3).map((c) => c.id).sort();
+        const wanted = mine
+          .slice(0, 3)
+          .map((c) => c.id)
+          .sort();
         const all: string[] = [];
         let after: string | undefined;
         for (;;) {
