@@ -117,7 +117,7 @@ export function createReferenceBackfillJob(deps: ReferenceBackfillDeps) {
 
   return async function referenceBackfillJob(payload: { characterId: string }, ctx: JobContext): Promise<void> {
     const c = await store.characters.get(payload.characterId);
-    if (!c || c.status !== 'ready' || c.referenceKeys.length > 0 || !c.clipKey) return;
+    if (c?.status !== 'ready' || c.referenceKeys.length > 0 || !c.clipKey) return;
     // A clip that keeps killing the process: the character stays usable without its set.
     if (ctx.attempt > ctx.maxAttempts) {
       deps.log?.warn({ characterId: c.id }, 'reference set given up: its job was interrupted too many times');
