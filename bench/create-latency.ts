@@ -37,7 +37,7 @@ export async function createLatency(ctx: BenchContext): Promise<Section> {
     id: 'create_latency',
     title: '1. Create-character latency vs floor (2 s window, 10 s 720p source)',
     figures: [
-      figure('floor_ms', 'floor: bare trim + bare frame decode', 'ms', floor),
+      figure('floor_ms', 'floor: bare trim + bare frame decode + bare reference cut', 'ms', floor),
       figure('create_p50_ms', 'create p50 (client-side, sync POST)', 'ms', { ...c, median: p50 }),
       figure('create_p95_ms', 'create p95', 'ms', { ...c, median: p95 }),
       figure('create_p50_ratio', 'create p50 / floor', 'x', { median: p50 / floor.median, min: r.min, max: r.max, n: r.n }, { op: '<=', value: 1.0 }),

@@ -2,7 +2,7 @@
  * Information, not a target: where a creation's time goes. The service's own modules, in the
  * bench process, step by step as src/characters/make-character.ts runs them (fetch or open ->
  * probe -> one-decode window with the frame chooser fed as frames arrive -> the chooser's face
- * search -> portrait -> blob writes), for the 10 s source (downloaded) and the 30 min source
+ * search -> portrait and reference set -> blob writes), for the 10 s source (downloaded) and the 30 min source
  * (range reads). Also the service's exact window argv (buildWindowArgs) run bare with its
  * frames read and dropped: how the one-decode run compares with the floor's two runs.
  */
@@ -54,18 +54,30 @@ export async function stages(ctx: BenchContext): Promise<Section> {
       const t2 = performance.now();
       const chooser = media.newFrameChooser();
       let first = 0;
-      await media.extractWindow(src, probe, { startSec: w.start, endSec: w.end, clipPath: join(dir, 'clip.mp4') }, (f) => {
+      const extraction = await media.extractWindow(src, probe, { startSec: w.start, endSec: w.end, clipPath: join(dir, 'clip.mp4') }, (f) => {
         if (!first) first = performance.now();
         return chooser.offer(f);
       });
       const t3 = performance.now();
       const chosen = await chooser.result();
       const t4 = performance.now();
-      const portrait = await media.cutPortrait(chosen!.frame, chosen!.face);
+      // As the service: the portrait and the reference set (frames and voice cut from the clip) at once.
+      const [portrait, references] = await Promise.all([
+        media.cutPortrait(chosen!.frame, chosen!.face),
+        media.cutReferenceSet(join(dir, 'clip.mp4'), {
+          times: chosen!.referenceTimes.map((t) => t - w.start),
+          width: extraction.clip.width,
+          height: extraction.clip.height,
+          hasAudio: extraction.clip.hasAudio,
+          outDir: dir,
+        }),
+      ]);
       const t5 = performance.now();
       chooser.dispose();
       await copyFile(join(dir, 'clip.mp4'), join(dir, 'clip.blob'));
-      await writeFile(join(dir, 'portrait.blob'), portrait);
+      await writeFile(join(dir, 'portrait.blob'), portrait.webp);
+      for (const [i, path] of references.framePaths.entries()) await copyFile(path, join(dir, `frame-${i}.blob`));
+      if (references.voicePath) await copyFile(references.voicePath, join(dir, 'voice.blob'));
       const t6 = performance.now();
       return {
         fetch: t1 - t0,
@@ -120,7 +132,7 @@ export async function stages(ctx: BenchContext): Promise<Section> {
     firstFrame: '  first frame after window start',
     window: 'window: one ffmpeg (clip + frames scored as they come)',
     chooserWait: 'face search after the decode (sharpest first)',
-    portrait: 'portrait cut (512 px WebP)',
+    portrait: 'portrait cut (512 px WebP) and reference set (JPEG frames + MP3 voice from the clip), at once',
     blobs: 'blob writes',
     total: 'total (in-process, no HTTP/queue/DB)',
   };
@@ -130,7 +142,7 @@ export async function stages(ctx: BenchContext): Promise<Section> {
   }
   figures.push(
     figure('bare_window_ms', "service's window argv run bare (frames dropped)", 'ms', spread(bare)),
-    figure('floor_ms', 'floor (bare trim + bare frame decode)', 'ms', spread(floor)),
+    figure('floor_ms', 'floor (bare trim + bare frame decode + bare reference cut)', 'ms', spread(floor)),
   );
   return { id: 'stages', title: '7. Where the time goes (information; in-process, service modules)', figures, details: runs };
 }

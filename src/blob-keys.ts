@@ -5,6 +5,10 @@
  * Keys are derived from ids only, so a retried step writes the same keys again.
  */
 
+/** The voice sample's format: its file extension and content type. */
+export const VOICE_EXTENSION = 'mp3';
+export const VOICE_CONTENT_TYPE = 'audio/mpeg';
+
 /** Where a character's assets live. */
 export const characterKeys = (id: string) => {
   const prefix = `characters/${id}/`;
@@ -14,6 +18,13 @@ export const characterKeys = (id: string) => {
     upload: `${prefix}source.bin`,
     clip: `${prefix}clip.mp4`,
     portrait: `${prefix}portrait.webp`,
+    /** The i-th reference frame (0-based, in time order): JPEG. */
+    frame: (i: number) => {
+      if (!Number.isInteger(i) || i < 0) throw new RangeError(`bad reference frame index ${i}`);
+      return `${prefix}frame-${i}.jpg`;
+    },
+    /** The voice sample: MP3, the audio format hosted engines take as reference (fal's Seedance 2.0 `audio_urls`: MP3 or WAV). */
+    voice: `${prefix}voice.${VOICE_EXTENSION}`,
   };
 };
 

@@ -9,6 +9,7 @@ import { createS3UrlPresigner } from './blobs/s3/presign-get-url.js';
 import { objectUrl } from './blobs/s3/s3-address.js';
 import { createS3BlobStore } from './blobs/s3/s3-blob-store.js';
 import { withSmallBlobCache } from './blobs/small-blob-cache.js';
+import { createReferenceBackfillJob, enqueueReferenceBackfill } from './characters/backfill-references.js';
 import { createCharacterService } from './characters/character-service.js';
 import { CharacterEvents } from './characters/events.js';
 import { createMakeCharacterJob } from './characters/make-character.js';
@@ -116,6 +117,9 @@ export async function createRuntime(
   const webhookQueue = jobQueueDeliveryQueue(queue);
   const webhooks = createWebhookNotifier({ url: config.webhookUrl, secret: config.webhookSecret, queue: webhookQueue, log });
   const keys = createKeyService(store.keys, { staticKeys: config.apiKeys, adminKeys: config.adminApiKeys });
+  // Characters made before reference sets existed get theirs, once each (the job id is derived from the character's).
+  const backfill = await enqueueReferenceBackfill(store, queue);
+  if (backfill > 0) log.info({ characters: backfill }, 'reference sets to make from kept clips');
   const handlers: JobHandlers = {
     'character.create': createMakeCharacterJob({
       store,
@@ -127,6 +131,7 @@ export async function createRuntime(
       log,
       onSettled: (id, status) => webhooks.notify(status === 'ready' ? 'character.completed' : 'character.failed', id),
     }),
+    'character.references': createReferenceBackfillJob({ store, blobs, media, workDir, log }),
     'video.render': createRenderVideoJob({
       store,
       blobs,

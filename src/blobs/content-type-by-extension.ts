@@ -9,6 +9,7 @@ const BY_EXTENSION: Record<string, string> = {
   webm: 'video/webm',
   mov: 'video/quicktime',
   mkv: 'video/x-matroska',
+  mp3: 'audio/mpeg',
   json: 'application/json',
   txt: 'text/plain; charset=utf-8',
   html: 'text/html; charset=utf-8',

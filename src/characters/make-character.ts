@@ -11,6 +11,8 @@ import type { CharacterRecord, Store } from '../records/ports.js';
 import { isDataUrl } from '../source-url.js';
 import type { CharacterEvents } from './events.js';
 import type { MediaToolkit, ProbeResult, RangeRead, SourceFetcher } from './ports.js';
+import { cutReferenceSet, putReferenceSet, together } from './reference-set.js';
+import { describeSubject } from './subject.js';
 import { checkWindowInside } from './timestamps.js';
 
 export interface MakeCharacterDeps {
@@ -45,15 +47,38 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
     return { path: dest };
   }
 
-  /** One decode of the window into the clip and the frames, the frame choice, the portrait; then the frames are let go. */
-  async function cutWindow(c: CharacterRecord, src: string, probe: ProbeResult, clipPath: string, signal: AbortSignal) {
+  /**
+   * One decode of the window into the clip and the frames, the frame choice, then the portrait
+   * (from the chosen frame, in memory) and the reference set (from the clip, by ffmpeg) at once;
+   * then the frames are let go.
+   */
+  async function cutWindow(c: CharacterRecord, src: string, probe: ProbeResult, dir: string, signal: AbortSignal) {
+    const clipPath = join(dir, 'clip.mp4');
     const chooser = media.newFrameChooser();
     try {
       const extraction = await media.extractWindow(src, probe, { startSec: c.startSec, endSec: c.endSec, clipPath }, (f) => chooser.offer(f), signal);
       const choice = await chooser.result();
       if (!choice) throw new AppError('unsupported_media', 'no frame could be decoded inside the window');
-      const portrait = await media.cutPortrait(choice.frame, choice.face);
-      return { extraction, portrait, face: choice.face, portraitTime: choice.frame.timeSec };
+      const [portrait, references] = await together(
+        media.cutPortrait(choice.frame, choice.face),
+        cutReferenceSet(media, clipPath, extraction.clip, choice, c.startSec, dir, signal),
+      );
+      const subject = describeSubject({
+        face: choice.face,
+        subjectBox: portrait.subjectBox,
+        frame: choice.frame,
+        source: { width: probe.displayWidth, height: probe.displayHeight },
+      });
+      return {
+        clipPath,
+        extraction,
+        portrait: portrait.webp,
+        references,
+        referenceTimes: choice.referenceTimes,
+        subject,
+        face: choice.face,
+        portraitTime: choice.frame.timeSec,
+      };
     } finally {
       chooser.dispose();
     }
@@ -70,16 +95,18 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
       const src = 'range' in source ? source.range.localUrl : source.path;
       const probe = await media.probe(src, signal);
       checkWindowInside({ startSec: c.startSec, endSec: c.endSec }, probe.durationSec);
-      const clipPath = join(dir, 'clip.mp4');
-      const { extraction, portrait, face, portraitTime } = await cutWindow(c, src, probe, clipPath, signal);
+      const { clipPath, extraction, portrait, references, referenceTimes, subject, face, portraitTime } = await cutWindow(c, src, probe, dir, signal);
 
       const keys = characterKeys(c.id);
       await blobs.putFile(keys.clip, clipPath, 'video/mp4');
       await blobs.putBuffer(keys.portrait, portrait, 'image/webp');
+      const referenceSet = await putReferenceSet(blobs, c.id, references);
       const updated = await store.characters.update(c.id, {
         status: 'ready',
         portraitKey: keys.portrait,
         clipKey: keys.clip,
+        ...referenceSet,
+        subject,
         media: {
           source_duration: probe.durationSec,
           source_width: probe.displayWidth,
@@ -91,6 +118,7 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
           clip_has_audio: extraction.clip.hasAudio,
           frames_sampled: extraction.frameCount,
           portrait_time: Math.round(portraitTime * 1000) / 1000,
+          reference_times: referenceTimes.map((t) => Math.round(t * 1000) / 1000),
           portrait_subject: face ? 'face' : 'salient',
           source_read: remote ? 'range' : 'whole',
           ...(remote ? { source_bytes_read: remote.bytesRead() } : {}),

@@ -67,9 +67,15 @@ export interface ChosenFrame {
   face: FaceBox | null;
   /** The score that won: the face region's sharpness, else the whole frame's. */
   sharpness: number;
-  /** How many frames were offered, and how many went through face detection. */
+  /**
+   * Source times of the reference frames (2 to 4 when the window gave that many frames; `frame`'s
+   * among them), ascending: sharp, spread over the window, showing the face when there is one.
+   */
+  referenceTimes: number[];
+  /** How many frames were offered, how many went through face detection for the portrait, and how many more to confirm reference frames. */
   offered: number;
   detected: number;
+  referenceDetected: number;
 }
 
 /** One analysis of the frames of a window: frames are offered as they are decoded, in time order. */
@@ -84,16 +90,30 @@ export interface FrameChooser {
 
 export interface MediaToolkit {
   probe(path: string, signal?: AbortSignal): Promise<ProbeResult>;
-  /** One decode of the window: writes the clip and hands every sampled frame to `onFrame`. */
+  /**
+   * One decode of the window: writes the clip (unless `clipPath` is null) and hands every sampled
+   * frame to `onFrame`.
+   */
   extractWindow(
     srcPath: string,
     probe: ProbeResult,
-    opts: { startSec: number; endSec: number; clipPath: string },
+    opts: { startSec: number; endSec: number; clipPath: string | null },
     onFrame: (frame: RgbFrame) => Promise<void>,
     signal?: AbortSignal,
   ): Promise<WindowExtraction>;
   newFrameChooser(): FrameChooser;
-  cutPortrait(frame: RgbFrame, face: FaceBox | null): Promise<Buffer>;
+  /** The portrait (WebP), and the subject's box in `frame`: the face, or the salient region the portrait was cut around. */
+  cutPortrait(frame: RgbFrame, face: FaceBox | null): Promise<{ webp: Buffer; subjectBox: Box }>;
+  /**
+   * The reference set, cut from the kept clip (a local file): JPEG frames at `times` (seconds from
+   * the clip's start) at the clip's full size, and the voice sample (MP3) when the clip has audio.
+   * Files are written in `outDir`.
+   */
+  cutReferenceSet(
+    clipPath: string,
+    opts: { times: number[]; width: number; height: number; hasAudio: boolean; outDir: string },
+    signal?: AbortSignal,
+  ): Promise<{ framePaths: string[]; voicePath: string | null }>;
 }
 
 /** Signs a blob key into an expiring public URL. */

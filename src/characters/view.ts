@@ -1,4 +1,4 @@
-import type { CharacterRecord } from '../records/ports.js';
+import type { CharacterRecord, CharacterSubject } from '../records/ports.js';
 import type { UrlSigner } from './ports.js';
 
 /** The public JSON of a character: the seed's four fields first, then the extras. */
@@ -9,6 +9,14 @@ export interface CharacterView {
   permalink: string;
   profile_picture_url: string | null;
   clip_url: string | null;
+  reference_frame_urls: string[];
+  voice_url: string | null;
+  subject: {
+    kind: CharacterSubject['kind'];
+    confidence: number;
+    box: CharacterSubject['box'];
+    low_resolution: boolean;
+  } | null;
   display_name: string;
   status: CharacterRecord['status'];
   visibility: CharacterRecord['visibility'];
@@ -29,6 +37,9 @@ export function toCharacterView(c: CharacterRecord, publicUrl: string, signUrl: 
     permalink: `${publicUrl}/profile/${c.username}`,
     profile_picture_url: ready && c.portraitKey ? signUrl(c.portraitKey) : null,
     clip_url: ready && c.clipKey ? signUrl(c.clipKey) : null,
+    reference_frame_urls: ready ? c.referenceKeys.map((k) => signUrl(k)) : [],
+    voice_url: ready && c.voiceKey ? signUrl(c.voiceKey) : null,
+    subject: ready && c.subject ? subjectView(c.subject) : null,
     display_name: c.displayName,
     status: c.status,
     visibility: c.visibility,
@@ -39,6 +50,10 @@ export function toCharacterView(c: CharacterRecord, publicUrl: string, signUrl: 
     updated_at: c.updatedAt,
     error: c.errorCode ? { code: c.errorCode, message: c.errorMessage ?? '' } : null,
   };
+}
+
+function subjectView(s: CharacterSubject): NonNullable<CharacterView['subject']> {
+  return { kind: s.kind, confidence: s.confidence, box: { ...s.box }, low_resolution: s.lowResolution };
 }
 
 function sourceView(s: CharacterRecord['source']): CharacterView['source'] {

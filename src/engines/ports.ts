@@ -25,6 +25,10 @@ export interface RenderCharacter {
   clipPath: string;
   /** The character's portrait (an image: WebP, PNG or JPEG). */
   portraitPath: string;
+  /** The character's reference frames (JPEG, 2 to 4, in time order); empty for a character whose set is not made yet. */
+  framePaths: string[];
+  /** The character's voice sample (MP3); null when its window had no audio. */
+  voicePath: string | null;
 }
 
 export interface RenderRequest {

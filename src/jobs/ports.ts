@@ -4,6 +4,8 @@ import type { WebhookDeliveryPayload } from '../webhooks/ports.js';
 
 export interface JobPayloads {
   'character.create': { characterId: string };
+  /** Once per character made before reference sets existed: its frames, voice and subject from its kept clip. */
+  'character.references': { characterId: string };
   'video.render': { taskId: string };
   'webhook.deliver': WebhookDeliveryPayload;
 }

@@ -1,10 +1,11 @@
 /**
  * Picks the portrait frame of a window: the sharpest frame that shows a face, else the sharpest
- * frame overall.
+ * frame overall; and the reference frames around it (reference-frames.ts).
  */
 import type { ChosenFrame, FaceBox, FrameChooser, RgbFrame } from '../characters/ports.js';
 import type { Box } from '../geometry.js';
 import type { FaceDetector } from './faces/face-detector.js';
+import { pickReferenceFrames } from './reference-frames.js';
 
 /** Variance of the Laplacian of `frame` (of `region` only when given); higher is sharper. */
 export type SharpnessScorer = (frame: RgbFrame, region?: Box) => number;
@@ -23,6 +24,11 @@ export interface FrameChooserOptions {
   spacingSec?: number;
   /** At most this many frames are searched for a face (one more may confirm a sharper neighbour). Default 4. */
   maxDetections?: number;
+  /**
+   * At most this many more frames are searched for the face to confirm reference frames (frames
+   * searched before are not searched again). Default 3.
+   */
+  maxReferenceDetections?: number;
   /** Given every offered frame's buffer at dispose(). */
   recycle?: (data: Buffer) => void;
 }
@@ -50,13 +56,33 @@ export function createFrameChooser(options: FrameChooserOptions): FrameChooser {
   const { detector, scoreSharpness } = options;
   const spacing = options.spacingSec ?? 0.5;
   const maxDetections = options.maxDetections ?? 4;
+  const maxReferenceDetections = options.maxReferenceDetections ?? 3;
   const frames: Scored[] = [];
+  const searchedFaces = new Map<RgbFrame, FaceBox | null>();
   let detected = 0;
+  let referenceDetected = 0;
 
-  const detectFace = async (frame: RgbFrame): Promise<FaceBox | null> => {
-    detected += 1;
-    return (await detector!.detect(frame))[0] ?? null;
+  const detectFace = async (frame: RgbFrame, forReference = false): Promise<FaceBox | null> => {
+    const known = searchedFaces.get(frame);
+    if (known !== undefined) return known;
+    if (forReference) referenceDetected += 1;
+    else detected += 1;
+    const face = (await detector!.detect(frame))[0] ?? null;
+    searchedFaces.set(frame, face);
+    return face;
   };
+
+  /** Whether a candidate reference frame shows the face too, within its own detection budget. */
+  function faceCheck(): (frame: RgbFrame) => Promise<boolean> {
+    let budget = maxReferenceDetections;
+    return async (frame) => {
+      const known = searchedFaces.get(frame);
+      if (known !== undefined) return known !== null;
+      if (budget <= 0) return false;
+      budget -= 1;
+      return (await detectFace(frame, true)) !== null;
+    };
+  }
 
   async function findFace(): Promise<Hit | null> {
     const searched: number[] = [];
@@ -96,10 +122,21 @@ export function createFrameChooser(options: FrameChooserOptions): FrameChooser {
       const hit = detector ? await findFace() : null;
       if (hit) {
         const chosen = (await sharperNeighbour(hit)) ?? hit;
-        return { ...chosen, offered: frames.length, detected };
+        const references = await pickReferenceFrames(frames, chosen.frame, faceCheck());
+        return { ...chosen, referenceTimes: references.map((f) => f.timeSec), offered: frames.length, detected, referenceDetected };
       }
+      // No face: the salient subject is a guess about every frame alike, so only sharpness and time decide.
       const sharpest = frames.reduce((a, b) => (b.whole > a.whole ? b : a));
-      return { frame: sharpest.frame, face: null, sharpness: sharpest.whole, offered: frames.length, detected };
+      const references = await pickReferenceFrames(frames, sharpest.frame, async () => true);
+      return {
+        frame: sharpest.frame,
+        face: null,
+        sharpness: sharpest.whole,
+        referenceTimes: references.map((f) => f.timeSec),
+        offered: frames.length,
+        detected,
+        referenceDetected,
+      };
     },
   };
 }

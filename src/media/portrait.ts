@@ -41,12 +41,26 @@ export function portraitRegion(
 
 /** 512x512 WebP of `frame` around `box`; with no box, around the salient subject. */
 export async function cutPortrait(frame: RgbFrame, box: FaceBox | null, options: PortraitOptions = {}): Promise<Buffer> {
-  const region = box ? portraitRegion(frame.width, frame.height, box, options) : await findSalientSubject(frame);
-  return sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } })
+  return (await cutPortraitWithSubject(frame, box, options)).webp;
+}
+
+/** The portrait, and the subject it was cut around: the face box, else the salient region (frame pixels). */
+export async function cutPortraitWithSubject(
+  frame: RgbFrame,
+  box: FaceBox | null,
+  options: PortraitOptions = {},
+): Promise<{ webp: Buffer; subjectBox: Region }> {
+  const salient = box ? null : await findSalientSubject(frame);
+  const region = salient ?? portraitRegion(frame.width, frame.height, box!, options);
+  const webp = await sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } })
     .extract({ left: region.x, top: region.y, width: region.width, height: region.height })
     .resize(PORTRAIT_SIZE, PORTRAIT_SIZE, { fit: 'fill', kernel: 'lanczos3' })
     .webp({ quality: options.quality ?? 82, effort: 2 })
     .toBuffer();
+  const subjectBox = salient
+    ? { x: salient.x, y: salient.y, width: salient.width, height: salient.height }
+    : { x: box!.x, y: box!.y, width: box!.width, height: box!.height };
+  return { webp, subjectBox };
 }
 
 function clamp(v: number, lo: number, hi: number): number {

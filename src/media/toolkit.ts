@@ -3,13 +3,14 @@ import { DEFAULT_TOOL_LIMITS, type ToolLimits } from '../ffmpeg/limits.js';
 import { createFrameChooser } from './choose-frame.js';
 import { createHumanFaceDetector } from './faces/human-detector.js';
 import { FramePool } from './frame-pool.js';
-import { cutPortrait } from './portrait.js';
+import { cutPortraitWithSubject } from './portrait.js';
 import { probeMedia } from './probe.js';
+import { cutReferenceSet } from './reference-set.js';
 import { scoreSharpness } from './sharpness.js';
 import { extractWindow } from './window.js';
 
 /**
- * The media adapter behind the MediaToolkit port: ffmpeg for video, Human for faces, sharp for the portrait.
+ * The media adapter behind the MediaToolkit port: ffmpeg for video, Human for faces, sharp for the portrait and the reference frames.
  * `limits` bound each ffmpeg/ffprobe run (FFMPEG_TIMEOUT_MS, FFMPEG_MAX_MEMORY_MB).
  */
 export function createMediaToolkit(opts: { ffmpegPath: string; ffprobePath: string; limits?: ToolLimits }): MediaToolkit {
@@ -28,6 +29,7 @@ export function createMediaToolkit(opts: { ffmpegPath: string; ffprobePath: stri
         signal,
       ),
     newFrameChooser: () => createFrameChooser({ detector, scoreSharpness, recycle: (b) => frames.give(b) }),
-    cutPortrait: (frame, face) => cutPortrait(frame, face),
+    cutPortrait: (frame, face) => cutPortraitWithSubject(frame, face),
+    cutReferenceSet: (clipPath, o, signal) => cutReferenceSet(clipPath, { ...o, ffmpegPath: opts.ffmpegPath, timeoutMs, maxMemoryMb }, signal),
   };
 }

@@ -15,8 +15,8 @@ export { buildWindowArgs, buildWindowFilterGraph, planWindow } from './ffmpeg/wi
 export interface WindowOptions {
   startSec: number;
   endSec: number;
-  /** Where the clip (H.264 MP4) is written. */
-  clipPath: string;
+  /** Where the clip (H.264 MP4) is written; null: no clip, the frames only. */
+  clipPath: string | null;
   /** Frames per second handed to `onFrame`. Default 8. */
   frameFps?: number;
   /** Long side of the frames handed to `onFrame`. Default 640. */
@@ -74,7 +74,7 @@ export async function extractWindow(
     );
   } catch (e) {
     // The process has exited by now: nothing writes the clip any more.
-    await rm(opts.clipPath, { force: true }).catch(() => undefined);
+    if (opts.clipPath !== null) await rm(opts.clipPath, { force: true }).catch(() => undefined);
     throw windowFailure(e);
   }
 

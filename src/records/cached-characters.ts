@@ -84,6 +84,7 @@ export function withCharacterCache(inner: CharacterRepo, opts: CharacterCacheOpt
     usernameExists: (username) => inner.usernameExists(username),
     handleExists: (handle) => inner.handleExists(handle),
     listByKey: (keyId, page) => inner.listByKey(keyId, page),
+    listReadyWithoutReferences: (page) => inner.listReadyWithoutReferences(page),
     insert: (c) => writing(() => inner.insert(c)),
     update: (id, patch) => writing(() => inner.update(id, patch)),
     delete: (id) => writing(() => inner.delete(id)),
@@ -92,6 +93,8 @@ export function withCharacterCache(inner: CharacterRepo, opts: CharacterCacheOpt
 
 function freezeRecord(c: CharacterRecord): CharacterRecord {
   Object.freeze(c.source);
+  Object.freeze(c.referenceKeys);
+  if (c.subject) deepFreeze(c.subject);
   if (c.media) deepFreeze(c.media);
   return Object.freeze(c);
 }

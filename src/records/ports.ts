@@ -20,6 +20,19 @@ export interface CharacterSource {
   ref: string;
 }
 
+/**
+ * What the pipeline found in the window: a face, or (nobody there) the salient region, a guess.
+ * `box` is in fractions (0..1) of the frame; `lowResolution` is true when the subject's short
+ * side measured less than LOW_RESOLUTION_SUBJECT_PX pixels of the source.
+ */
+export interface CharacterSubject {
+  kind: 'face' | 'salient';
+  /** 0..1: the face detector's score, or a low fixed value for a salient guess. */
+  confidence: number;
+  box: { x: number; y: number; width: number; height: number };
+  lowResolution: boolean;
+}
+
 export interface CharacterRecord {
   id: string; // ch_ + 32 hex
   keyId: string;
@@ -39,6 +52,12 @@ export interface CharacterRecord {
   /** Blob keys, set when ready. */
   portraitKey: string | null;
   clipKey: string | null;
+  /** JPEG reference frames of the window (2 to 4, in time order); empty until made. */
+  referenceKeys: string[];
+  /** The window's audio as the voice sample (MP3); null when the window has no audio, or not made yet. */
+  voiceKey: string | null;
+  /** What the frames show; null while processing, when failed, or not measured yet. */
+  subject: CharacterSubject | null;
   /** Facts measured by the pipeline: duration, size, chosen frame time, face found... */
   media: Record<string, unknown> | null;
   createdAt: number;
@@ -68,6 +87,11 @@ export interface CharacterRepo {
    * is set to now (unix seconds) unless the patch carries it. A username change that collides
    * throws AppError('username_taken').
    */
+  /**
+   * Ids of ready characters with no reference frames yet (made before reference sets existed),
+   * in id order, after the id `after` when given.
+   */
+  listReadyWithoutReferences(opts: { limit: number; after?: string }): Promise<string[]>;
   update(id: string, patch: Partial<Omit<CharacterRecord, 'id' | 'keyId' | 'owner'>>): Promise<CharacterRecord | null>;
   delete(id: string): Promise<boolean>;
 }

@@ -41,12 +41,16 @@ export function createRenderVideoJob(deps: RenderVideoDeps) {
       if (!c || c.status !== 'ready' || !c.clipKey || !c.portraitKey) {
         throw new AppError('cameo_permission_denied', `character ${id} is no longer available`);
       }
+      const framePaths: string[] = [];
+      for (const [i, key] of c.referenceKeys.entries()) framePaths.push(await download(key, join(dir, `${c.id}-frame-${i}.jpg`), signal));
       out.push({
         id: c.id,
         username: c.username,
         displayName: c.displayName,
         clipPath: await download(c.clipKey, join(dir, `${c.id}.mp4`), signal),
         portraitPath: await download(c.portraitKey, join(dir, `${c.id}.webp`), signal),
+        framePaths,
+        voicePath: c.voiceKey ? await download(c.voiceKey, join(dir, `${c.id}-voice.mp3`), signal) : null,
       });
     }
     return out;

@@ -173,6 +173,9 @@ beforeAll(async () => {
     displayName: `Character ${i}`,
     clipPath: join(fx, `clip${i}.mp4`),
     portraitPath: join(fx, `portrait${i}.webp`),
+    // The local engine renders from the clip and the portrait only.
+    framePaths: [],
+    voicePath: null,
   }));
 });
 

@@ -115,6 +115,22 @@ describe('buildWindowArgs', () => {
   });
 });
 
+describe('buildWindowArgs without a clip (a kept clip analysed again)', () => {
+  const plan = planWindow(probe, { startSec: 0, endSec: 2.5 });
+  const args = buildWindowArgs('/in/clip.mp4', null, plan);
+
+  it('decodes the frames only: no split, no encoder, one output on stdout', () => {
+    const graph = args[args.indexOf('-filter_complex') + 1];
+    expect(graph).toBe(buildWindowFilterGraph(plan, false));
+    expect(graph).not.toContain('split');
+    expect(graph).toMatch(/^\[0:\d+\]fps=8,scale=\d+:\d+:flags=area,setsar=1,format=rgb24\[frames\]$/);
+    expect(args).not.toContain('libx264');
+    expect(args).not.toContain('[clip]');
+    expect(args.filter((a) => a === '-map')).toHaveLength(1);
+    expect(args.at(-1)).toBe('pipe:1');
+  });
+});
+
 describe('probe args', () => {
   it('asks for format and streams as JSON, through the allowed demuxers, on a file: URL', () => {
     expect(buildProbeArgs('/x/y.mp4')).toEqual([

@@ -33,6 +33,7 @@ function countingRepo() {
     usernameExists: async (u) => [...rows.values()].some((c) => c.username === u),
     handleExists: async () => false,
     listByKey: async () => ({ items: [], hasMore: false }),
+    listReadyWithoutReferences: async () => [],
     async update(id, patch) {
       const c = rows.get(id);
       if (!c) return null;

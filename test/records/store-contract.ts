@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
+import { characterToRow } from '../../src/records/kysely/characters-repo.js';
 import type { ApiKeyRecord, CharacterRecord, JobRecord, Store, VideoTaskRecord } from '../../src/records/ports.js';
 
 /**
@@ -44,6 +45,9 @@ export function makeCharacter(over: Partial<CharacterRecord> = {}): CharacterRec
     model: 'sora-2-character',
     portraitKey: null,
     clipKey: null,
+    referenceKeys: [],
+    voiceKey: null,
+    subject: null,
     media: null,
     createdAt: 1_700_000_000,
     updatedAt: 1_700_000_000,
@@ -175,6 +179,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           source: { kind: 'task', ref: `video_${randomUUID()}` },
           portraitKey: 'characters/x/portrait.webp',
           clipKey: 'characters/x/clip.mp4',
+          referenceKeys: ['characters/x/frame-0.jpg', 'characters/x/frame-1.jpg', 'characters/x/frame-2.jpg'],
+          voiceKey: 'characters/x/voice.mp3',
+          subject: { kind: 'face', confidence: 0.875, box: { x: 0.25, y: 0.125, width: 0.5, height: 0.625 }, lowResolution: true },
           media: { duration: 10.5, width: 1920, face: true, frames: [1, 2], nested: { a: null } },
           model: null,
           errorCode: 'engine_error',
@@ -183,6 +190,50 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.characters.insert(c);
         expect(await store.characters.get(c.id)).toEqual(c);
         expect(await store.characters.get(`ch_${hex(16)}`)).toBeNull();
+      });
+
+      it('patches the reference set (frames, voice, subject) and clears the voice and subject with null', async () => {
+        const c = makeCharacter({ status: 'ready' });
+        await store.characters.insert(c);
+        const subject = { kind: 'salient', confidence: 0.2, box: { x: 0.1, y: 0, width: 0.8, height: 1 }, lowResolution: false } as const;
+        const keys = ['characters/y/frame-0.jpg', 'characters/y/frame-1.jpg'];
+        const patched = await store.characters.update(c.id, { referenceKeys: keys, voiceKey: 'characters/y/voice.mp3', subject });
+        expect(patched).toMatchObject({ referenceKeys: keys, voiceKey: 'characters/y/voice.mp3', subject });
+        expect(await store.characters.get(c.id)).toMatchObject({ referenceKeys: keys, voiceKey: 'characters/y/voice.mp3', subject });
+        // A patch without them keeps them.
+        expect(await store.characters.update(c.id, { displayName: 'Renamed' })).toMatchObject({ referenceKeys: keys, subject });
+        const cleared = await store.characters.update(c.id, { voiceKey: null, subject: null, referenceKeys: [] });
+        expect(cleared).toMatchObject({ referenceKeys: [], voiceKey: null, subject: null });
+      });
+
+      it('lists the ready characters that have no reference frames, in id order, paged by id', async () => {
+        const mine = [
+          makeCharacter({ status: 'ready' }),
+          makeCharacter({ status: 'ready' }),
+          makeCharacter({ status: 'ready' }),
+          makeCharacter({ status: 'ready', referenceKeys: ['characters/z/frame-0.jpg', 'characters/z/frame-1.jpg'] }),
+          makeCharacter({ status: 'processing' }),
+          makeCharacter({ status: 'failed' }),
+        ];
+        for (const c of mine) await store.characters.insert(c);
+        const wanted = mine
+          .slice(0, 3)
+          .map((c) => c.id)
+          .sort();
+        const all: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const ids = await store.characters.listReadyWithoutReferences({ limit: 2, after });
+          expect(ids.length).toBeLessThanOrEqual(2);
+          if (ids.length === 0) break;
+          all.push(...ids);
+          after = ids[ids.length - 1];
+        }
+        expect([...all].sort()).toEqual(all);
+        // The table is shared by other tests: only this test's rows are judged.
+        expect(all.filter((id) => mine.some((c) => c.id === id))).toEqual(wanted);
+        await store.characters.update(wanted[0], { referenceKeys: ['characters/w/frame-0.jpg', 'characters/w/frame-1.jpg'] });
+        expect(await store.characters.listReadyWithoutReferences({ limit: 1000 })).not.toContain(wanted[0]);
       });
 
       it('finds by username case-insensitively and tells whether one exists', async () => {
@@ -592,7 +643,7 @@ export function describeMigrations(name: string, url: () => string): void {
       const { db } = openDatabase(url());
       try {
         const migrator = await createMigrator(db);
-        await migrator.migrateDown();
+        await migrator.migrateTo('0001_initial');
         expect((await migrator.getMigrations()).filter((m) => m.executedAt).map((m) => m.name)).toEqual(['0001_initial']);
         const key = (id: string, createdAt: number, revokedAt: number | null = null) => ({
           id,
@@ -613,6 +664,33 @@ export function describeMigrations(name: string, url: () => string): void {
           { id: 'key_dup00000002', name: 'shared key_dup00000002' },
           { id: 'key_dup00000003', name: 'shared' },
         ]);
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    it('0003 gives the characters made before it an empty reference set, no voice and no subject; down removes the columns', async () => {
+      const { openDatabase, createMigrator, createStoreOn } = await import('../../src/records/kysely/index.js');
+      const database = openDatabase(url());
+      const { db } = database;
+      try {
+        const migrator = await createMigrator(db);
+        await migrator.migrateTo('0002_unique_key_names');
+        const old = makeCharacter({ status: 'ready', portraitKey: 'characters/o/portrait.webp', clipKey: 'characters/o/clip.mp4' });
+        // The row as 0002 knew it: no reference_keys, voice_key or subject column.
+        const { reference_keys: _r, voice_key: _v, subject: _s, ...oldRow } = characterToRow(old);
+        await db.insertInto('characters').values(oldRow).execute();
+        await migrator.migrateToLatest();
+        const store = createStoreOn(database);
+        expect(await store.characters.get(old.id)).toEqual({ ...old, referenceKeys: [], voiceKey: null, subject: null });
+        expect(await store.characters.listReadyWithoutReferences({ limit: 10_000 })).toContain(old.id);
+        await migrator.migrateTo('0002_unique_key_names');
+        const columns = Object.keys((await db.selectFrom('characters').selectAll().where('id', '=', old.id).executeTakeFirstOrThrow()) as object);
+        expect(columns).toContain('clip_key');
+        expect(columns).not.toContain('reference_keys');
+        expect(columns).not.toContain('voice_key');
+        expect(columns).not.toContain('subject');
+        await migrator.migrateToLatest();
       } finally {
         await db.destroy();
       }

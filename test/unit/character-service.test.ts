@@ -46,6 +46,9 @@ describe('Prefer: respond-async', () => {
       source: { type: 'url', url: URL_A },
       profile_picture_url: null,
       clip_url: null,
+      reference_frame_urls: [],
+      voice_url: null,
+      subject: null,
       error: null,
       created_at: s.clock.now(),
     });

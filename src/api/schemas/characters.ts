@@ -27,6 +27,21 @@ export const CharacterSchema = z.object({
   permalink: z.string(),
   profile_picture_url: z.string().nullable().describe('signed, expiring URL of the 512 px WebP portrait'),
   clip_url: z.string().nullable().describe('signed URL of the trimmed window (H.264 MP4)'),
+  reference_frame_urls: z
+    .array(z.string())
+    .describe('signed URLs of 2-4 sharp JPEG frames of the window that show the subject, spread in time, in time order (empty until ready)'),
+  voice_url: z.string().nullable().describe("signed URL of the window's audio as an MP3 voice sample; null when the window has no audio"),
+  subject: z
+    .object({
+      kind: z.enum(['face', 'salient']).describe('"face": a face was found; "salient": nobody was found, the main region is a guess'),
+      confidence: z.number().min(0).max(1).describe("the face detector's score (0.7..1), or 0.2 for a salient guess"),
+      box: z
+        .object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })
+        .describe('where the subject is in the portrait frame, in fractions (0..1) of the frame'),
+      low_resolution: z.boolean().describe("true when the subject's short side is below 128 pixels of the source"),
+    })
+    .nullable()
+    .describe('what the frames show; null while processing or when failed'),
   display_name: z.string(),
   status: z.enum(['processing', 'ready', 'failed']),
   visibility: z.enum(['private', 'public']),

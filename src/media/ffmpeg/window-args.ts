@@ -55,13 +55,16 @@ export function planWindow(
  * so the sizes are the upright sizes. Autorotate also keeps the source's display matrix off
  * the output; turning the picture ourselves with -noautorotate would copy it onto the clip.
  */
-export function buildWindowFilterGraph(plan: WindowPlan): string {
+export function buildWindowFilterGraph(plan: WindowPlan, withClip = true): string {
   const c = plan.clip;
   const f = plan.frames;
+  const frames = `fps=${num(plan.frameFps)},scale=${f.width}:${f.height}:flags=area,setsar=1,format=rgb24[frames]`;
+  // Frames only (a kept clip analysed again): no split, no clip branch.
+  if (!withClip) return `[0:${plan.streamIndex}]${frames}`;
   return [
     `[0:${plan.streamIndex}]split=2[c][f]`,
     `[c]${plan.clipFps ? `fps=${num(plan.clipFps)},` : ''}scale=${c.width}:${c.height}:flags=bicubic,setsar=1,format=yuv420p[clip]`,
-    `[f]fps=${num(plan.frameFps)},scale=${f.width}:${f.height}:flags=area,setsar=1,format=rgb24[frames]`,
+    `[f]${frames}`,
   ].join(';');
 }
 
@@ -74,7 +77,8 @@ export function frameBound(durationSec: number, fps: number): number {
   return Math.ceil(durationSec * fps) + 1;
 }
 
-export function buildWindowArgs(srcPath: string, clipPath: string, plan: WindowPlan): string[] {
+/** With `clipPath` null, only the frames are decoded (no clip is written). */
+export function buildWindowArgs(srcPath: string, clipPath: string | null, plan: WindowPlan): string[] {
   return [
     '-hide_banner',
     '-nostdin',
@@ -93,8 +97,26 @@ export function buildWindowArgs(srcPath: string, clipPath: string, plan: WindowP
     '-filter_complex_threads',
     String(FILTER_THREADS),
     '-filter_complex',
-    buildWindowFilterGraph(plan),
-    // Output 1: the clip.
+    buildWindowFilterGraph(plan, clipPath !== null),
+    ...(clipPath === null ? [] : clipOutputArgs(clipPath, plan)),
+    // The frames, on stdout.
+    '-frames:v',
+    String(frameBound(plan.durationSec, plan.frameFps)),
+    '-map',
+    '[frames]',
+    '-fps_mode',
+    'passthrough',
+    '-c:v',
+    'rawvideo',
+    '-f',
+    'rawvideo',
+    'pipe:1',
+  ];
+}
+
+/** The clip's output: H.264 + AAC in an MP4, the index up front. */
+function clipOutputArgs(clipPath: string, plan: WindowPlan): string[] {
+  return [
     '-map',
     '[clip]',
     '-map',
@@ -124,18 +146,6 @@ export function buildWindowArgs(srcPath: string, clipPath: string, plan: WindowP
     '-f',
     'mp4',
     fileUrl(clipPath),
-    // Output 2: the frames, on stdout.
-    '-frames:v',
-    String(frameBound(plan.durationSec, plan.frameFps)),
-    '-map',
-    '[frames]',
-    '-fps_mode',
-    'passthrough',
-    '-c:v',
-    'rawvideo',
-    '-f',
-    'rawvideo',
-    'pipe:1',
   ];
 }
 

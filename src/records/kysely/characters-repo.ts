@@ -1,7 +1,7 @@
 import type { CompiledQuery, Kysely, Selectable, Updateable } from 'kysely';
 import { unixNow } from '../../clock.js';
 import { AppError } from '../../errors.js';
-import type { CharacterPage, CharacterRecord, CharacterRepo } from '../ports.js';
+import type { CharacterPage, CharacterRecord, CharacterRepo, CharacterSubject } from '../ports.js';
 import type { CharactersTable, DB, Dialect } from './database.js';
 import { fromJson, toJson } from './json-column.js';
 import { isUniqueViolation } from './sql-errors.js';
@@ -31,6 +31,9 @@ export function characterToRow(c: CharacterRecord): Row {
     model: c.model,
     portrait_key: c.portraitKey,
     clip_key: c.clipKey,
+    reference_keys: toJson(c.referenceKeys),
+    voice_key: c.voiceKey,
+    subject: c.subject === null ? null : toJson(c.subject),
     media: c.media === null ? null : toJson(c.media),
     created_at: c.createdAt,
     updated_at: c.updatedAt,
@@ -55,6 +58,9 @@ export function rowToCharacter(r: Row): CharacterRecord {
     model: r.model,
     portraitKey: r.portrait_key,
     clipKey: r.clip_key,
+    referenceKeys: fromJson<string[]>(r.reference_keys) ?? [],
+    voiceKey: r.voice_key,
+    subject: fromJson<CharacterSubject>(r.subject),
     media: fromJson<Record<string, unknown>>(r.media),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
@@ -82,11 +88,17 @@ function patchToRow(p: Patch): Updateable<CharactersTable> {
   if (p.model !== undefined) row.model = p.model;
   if (p.portraitKey !== undefined) row.portrait_key = p.portraitKey;
   if (p.clipKey !== undefined) row.clip_key = p.clipKey;
+  if (p.referenceKeys !== undefined) row.reference_keys = toJson(p.referenceKeys);
+  if (p.voiceKey !== undefined) row.voice_key = p.voiceKey;
+  if (p.subject !== undefined) row.subject = p.subject === null ? null : toJson(p.subject);
   if (p.media !== undefined) row.media = p.media === null ? null : toJson(p.media);
   if (p.createdAt !== undefined) row.created_at = p.createdAt;
   row.updated_at = p.updatedAt ?? unixNow();
   return row;
 }
+
+/** How an empty reference set is stored (the migration's default). */
+const EMPTY_KEYS = '[]';
 
 const usernameTaken = (username: string, cause: unknown) =>
   new AppError('username_taken', `The username '${username}' is already taken.`, { param: 'username', cause });
@@ -141,6 +153,13 @@ export function createCharactersRepo(db: Kysely<DB>, dialect: Dialect): Characte
         .limit(limit + 1)
         .execute();
       return { items: rows.slice(0, limit).map(rowToCharacter), hasMore: rows.length > limit };
+    },
+
+    async listReadyWithoutReferences({ limit, after }) {
+      let q = db.selectFrom('characters').select('id').where('status', '=', 'ready').where('reference_keys', '=', EMPTY_KEYS);
+      if (after !== undefined) q = q.where('id', '>', after);
+      const rows = await q.orderBy('id', 'asc').limit(limit).execute();
+      return rows.map((r) => r.id);
     },
 
     async update(id, patch) {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { type Generated, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 
 /**
@@ -37,6 +37,11 @@ export interface CharactersTable {
   model: string | null;
   portrait_key: string | null;
   clip_key: string | null;
+  /** JSON text: an array of blob keys ('[]', the column's default, when none). */
+  reference_keys: Generated<string>;
+  voice_key: string | null;
+  /** JSON text or null. */
+  subject: string | null;
   /** JSON text or null. */
   media: string | null;
   created_at: number;

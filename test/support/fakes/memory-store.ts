@@ -135,7 +135,13 @@ function keysRepo(db: MemoryDatabase): ApiKeyRepo {
 const CHARACTER_FIXED = new Set(['id', 'keyId', 'owner']);
 
 function charactersRepo(db: MemoryDatabase): CharacterRepo {
-  const copy = (c: CharacterRecord): CharacterRecord => ({ ...c, source: { ...c.source }, media: c.media === null ? null : throughJson(c.media) });
+  const copy = (c: CharacterRecord): CharacterRecord => ({
+    ...c,
+    source: { ...c.source },
+    referenceKeys: [...c.referenceKeys],
+    subject: c.subject === null ? null : throughJson(c.subject),
+    media: c.media === null ? null : throughJson(c.media),
+  });
   const byUsername = (username: string) => {
     const lower = username.toLowerCase();
     for (const c of db.characters.values()) if (c.username.toLowerCase() === lower) return c;
@@ -169,6 +175,13 @@ function charactersRepo(db: MemoryDatabase): CharacterRepo {
       }
       const { items, hasMore } = page(mine, 'desc', cursor, limit);
       return { items: items.map(copy), hasMore };
+    },
+    async listReadyWithoutReferences({ limit, after }) {
+      return [...db.characters.values()]
+        .filter((c) => c.status === 'ready' && c.referenceKeys.length === 0 && (after === undefined || c.id > after))
+        .map((c) => c.id)
+        .sort()
+        .slice(0, limit);
     },
     async update(id, patch) {
       const current = db.characters.get(id);
