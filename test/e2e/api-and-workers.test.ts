@@ -215,6 +215,21 @@ describe.skipIf(!tierAvailable(TIER))('e2e: an API process and worker processes 
     expect(await second.stop()).toMatchObject({ code: 0 });
   });
 
+  it('SIGTERM past the grace period: the worker hands its job back, another worker makes it, and it exits 0', async () => {
+    const holder = await start('worker', { SHUTDOWN_GRACE_MS: '300' });
+    const before = origin.hits.get('slow.mp4') ?? 0;
+    const id = await createAsync(origin.url('slow.mp4'));
+    await waitFor('the worker to start the download', async () => ((origin.hits.get('slow.mp4') ?? 0) > before ? true : undefined), 30_000, 50);
+    const other = await start('worker');
+    const stopped = await holder.stop(30_000);
+    expect(stopped.code, holder.output()).toBe(0);
+    const c = await ready(id, [other]);
+    expect(c).toMatchObject({ id, status: 'ready', error: null });
+    // The download was cut by the hand-back and made again by the other worker.
+    expect(origin.hits.get('slow.mp4')).toBe(before + 2);
+    expect(await other.stop()).toMatchObject({ code: 0 });
+  });
+
   it('SIGTERM: the API process closes and exits 0', async () => {
     const stopped = await api.stop(30_000);
     expect(stopped.code, api.output()).toBe(0);
