@@ -3,6 +3,8 @@ import pino from 'pino';
 import { buildApp } from './api/app.js';
 import type { PageViewer } from './api/routes/profile.js';
 import { createUrlSigner } from './api/signed-url.js';
+import { createWorkMetrics } from './api/work-metrics.js';
+import { buildWorkerApp } from './api/worker-app.js';
 import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
 import type { BlobStore } from './blobs/ports.js';
 import { createS3UrlPresigner } from './blobs/s3/presign-get-url.js';
@@ -20,9 +22,10 @@ import { createLocalEngine } from './engines/local/index.js';
 import { createEngineRegistry, modelMapFromSetting } from './engines/registry.js';
 import type { NetworkOverrides } from './fetch/download-options.js';
 import { createSourceFetcher } from './fetch/source-fetcher.js';
+import { createBullmqQueue } from './jobs/bullmq/bullmq-queue.js';
 import { createInProcessQueue } from './jobs/inprocess/inprocess-queue.js';
 import { createScratchSpace } from './jobs/inprocess/scratch-space.js';
-import type { JobHandlers } from './jobs/ports.js';
+import type { JobConcurrency, JobHandlers, JobQueue, JobStartObserver } from './jobs/ports.js';
 import { createKeyService } from './keys/key-service.js';
 import { checkImageHead, IMAGE_HEAD_BYTES, prepareReferenceImage } from './media/reference-image.js';
 import { createMediaToolkit } from './media/toolkit.js';
@@ -32,7 +35,7 @@ import { createKyselyStore, type KyselyStore, migrateDatabase as migrateKysely }
 import type { Store } from './records/ports.js';
 import { createRenderVideoJob } from './videos/render-video.js';
 import { createVideoService } from './videos/video-service.js';
-import { createWebhookDeliveryHandler, createWebhookNotifier, jobQueueDeliveryQueue } from './webhooks/index.js';
+import { createWebhookDeliveryJob, createWebhookNotifier, jobQueueDeliveryQueue } from './webhooks/index.js';
 
 /**
  * The composition root: the only place that picks concrete adapters. serve, the CLI and the
@@ -53,16 +56,40 @@ export async function createRuntime(
   await makeDatabasePrivate(config.databaseUrl, log);
   // Portraits and thumbnails are served from memory; everything is written through the cache.
   const blobs = withSmallBlobCache(storage.store, { recheckMs: storage.recheckMs });
-  const exclusive = opts.queueExclusive ?? config.databaseUrl.startsWith('sqlite:');
+  // With Redis (QUEUE_URL) other processes share the jobs: nothing here is exclusive.
+  const exclusive = !config.queueUrl && (opts.queueExclusive ?? config.databaseUrl.startsWith('sqlite:'));
   // Each process works in its own folder of DATA_DIR/tmp; what a killed one left is removed when the next starts.
   const scratch = createScratchSpace({ root: join(dataDir, 'tmp'), exclusive, log });
-  const queue = createInProcessQueue(store.jobs, {
-    concurrency: config.workerConcurrency,
-    maxAttempts: config.jobMaxAttempts,
-    exclusive,
-    log,
-    scratch,
-  });
+  const concurrency: JobConcurrency = {
+    'character.create': config.workerConcurrency,
+    // Backfilling old characters' reference sets is background work: one at a time.
+    'character.references': 1,
+    'video.render': config.renderConcurrency,
+    'webhook.deliver': config.webhookConcurrency,
+  };
+  // The queue is made before the metrics that read it; its start observer reaches them through this.
+  let onJobStart: JobStartObserver = () => {};
+  const queue: JobQueue = config.queueUrl
+    ? createBullmqQueue({
+        url: config.queueUrl,
+        prefix: config.queuePrefix,
+        concurrency,
+        maxAttempts: config.jobMaxAttempts,
+        lockMs: config.jobLockMs,
+        log,
+        scratch,
+        onStart: (type, ms) => onJobStart(type, ms),
+      })
+    : createInProcessQueue(store.jobs, {
+        concurrency,
+        maxAttempts: config.jobMaxAttempts,
+        exclusive,
+        log,
+        scratch,
+        onStart: (type, ms) => onJobStart(type, ms),
+      });
+  const metrics = createWorkMetrics({ jobCounts: () => queue.counts() });
+  onJobStart = metrics.jobStarted;
   const events = new CharacterEvents();
   const workDir = scratch.dir;
   const fetchLimits = {
@@ -129,7 +156,10 @@ export async function createRuntime(
       events,
       workDir,
       log,
-      onSettled: (id, status) => webhooks.notify(status === 'ready' ? 'character.completed' : 'character.failed', id),
+      onSettled: async (id, status) => {
+        metrics.characterSettled(status);
+        await webhooks.notify(status === 'ready' ? 'character.completed' : 'character.failed', id);
+      },
     }),
     'character.references': createReferenceBackfillJob({ store, blobs, media, workDir, log }),
     'video.render': createRenderVideoJob({
@@ -141,7 +171,7 @@ export async function createRuntime(
       onSettled: (t) => webhooks.notify(t.status === 'completed' ? 'video.completed' : 'video.failed', t.id),
     }),
     // Always registered: with webhooks off it drops deliveries recorded earlier instead of leaving them queued.
-    'webhook.deliver': createWebhookDeliveryHandler({ url: config.webhookUrl, secret: config.webhookSecret, schedule: webhookQueue, log }),
+    'webhook.deliver': createWebhookDeliveryJob({ url: config.webhookUrl, secret: config.webhookSecret, schedule: webhookQueue, log }),
   };
 
   return {
@@ -157,13 +187,19 @@ export async function createRuntime(
     keys,
     handlers,
     workDir,
+    scratch,
+    metrics,
+    /** True when jobs are on Redis: `serve` then runs the API only and `worker` processes run the jobs. */
+    sharedQueue: config.queueUrl !== null,
     readiness: {
       store: () => store.ping(),
       storage: () => blobs.ping(),
       queue: () => queue.ping(),
     },
-    async close() {
-      await queue.stop();
+    /** Stops taking jobs (running ones get `graceMs` to finish, then are handed back), then closes the store. */
+    async close(graceMs?: number) {
+      await queue.stop(graceMs);
+      await scratch.close();
       await store.close();
       storage.close();
     },
@@ -183,6 +219,7 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object; vi
     mediaOrigin: rt.mediaOrigin,
     readiness: rt.readiness,
     queueDepth: () => rt.queue.depth(),
+    workMetrics: rt.metrics.registry,
     settings: c,
     logger: opts.logger ?? rt.log,
     viewer: opts.viewer,
@@ -210,6 +247,17 @@ function openBlobStore(config: Config): { store: BlobStore; recheckMs: number; d
   }
   const dir = resolve(config.storageUrl.replace(/^file:/, ''));
   return { store: createDiskBlobStore(dir), recheckMs: 1_000, dir, close: () => {} };
+}
+
+/** The `worker` process's listener: /healthz, /readyz and /metrics, no API route. */
+export function createWorkerHttpApp(rt: Runtime) {
+  return buildWorkerApp({
+    readiness: rt.readiness,
+    queueDepth: () => rt.queue.depth(),
+    workMetrics: rt.metrics.registry,
+    settings: rt.config,
+    logger: rt.log,
+  });
 }
 
 /** SQLite can tell cheaply when someone else committed, so there character lookups are served from memory. */

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { characterKeys } from '../blob-keys.js';
 import type { BlobStore } from '../blobs/ports.js';
 import { AppError } from '../errors.js';
-import type { JobContext, JobQueue } from '../jobs/ports.js';
+import type { JobContext, JobDefinition, JobQueue } from '../jobs/ports.js';
 import type { CharacterRecord, Store } from '../records/ports.js';
 import type { MediaToolkit } from './ports.js';
 import { cutReferenceSet, putReferenceSet, together } from './reference-set.js';
@@ -115,16 +115,18 @@ export function createReferenceBackfillJob(deps: ReferenceBackfillDeps) {
     }
   }
 
-  return async function referenceBackfillJob(payload: { characterId: string }, ctx: JobContext): Promise<void> {
+  async function run(payload: { characterId: string }, ctx: JobContext): Promise<void> {
     const c = await store.characters.get(payload.characterId);
     if (c?.status !== 'ready' || c.referenceKeys.length > 0 || !c.clipKey) return;
-    // A clip that keeps killing the process: the character stays usable without its set.
-    if (ctx.attempt > ctx.maxAttempts) {
-      deps.log?.warn({ characterId: c.id }, 'reference set given up: its job was interrupted too many times');
-      return;
-    }
     await fill({ ...c, clipKey: c.clipKey }, ctx.signal);
-  };
+  }
+
+  /** The queue's exhaustion rule (src/jobs/attempts.ts): a clip that keeps failing leaves the character usable without its set. */
+  async function onExhausted(payload: { characterId: string }, error: Error): Promise<void> {
+    deps.log?.warn({ characterId: payload.characterId, err: error }, 'reference set given up: its job failed too many times');
+  }
+
+  return { run, onExhausted } satisfies JobDefinition<'character.references'>;
 }
 
 /** The source's upright size as recorded when the character was made; the clip's (never larger) when it was not. */

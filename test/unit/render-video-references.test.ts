@@ -64,7 +64,7 @@ describe('render job: reference sets', () => {
     const task = makeTask({ characterIds: [speaking.id, old.id] });
     await store.tasks.insert(task);
     const job = createRenderVideoJob({ store, blobs, engines: createEngineRegistry([recorder]), workDir });
-    await job({ taskId: task.id }, { attempt: 1, maxAttempts: 3, signal: new AbortController().signal });
+    await job.run({ taskId: task.id }, { attempt: 1, maxAttempts: 3, signal: new AbortController().signal });
 
     expect((await store.tasks.get(task.id))?.status).toBe('completed');
     const [a, b] = seen!.characters;
