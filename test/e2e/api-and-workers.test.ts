@@ -173,8 +173,11 @@ describe.skipIf(!tierAvailable(TIER))('e2e: an API process and worker processes 
     expect(c).toMatchObject({ id, status: 'ready', error: null });
     // Fetched again by the second worker after the kill.
     expect(origin.hits.get('slow.mp4')).toBeGreaterThanOrEqual(before + 2);
-    // One result: the character's folder holds its clip and portrait, once.
-    expect((await readdir(join(media, 'blobs', 'characters', id))).sort()).toEqual(['clip.mp4', 'portrait.webp']);
+    // One result: the character's folder holds its clip, portrait and reference set, once each.
+    const frames = (c.reference_frame_urls as string[]).map((_, i) => `frame-${i}.jpg`);
+    const voice = c.voice_url ? ['voice.mp3'] : [];
+    expect(frames.length).toBeGreaterThanOrEqual(2);
+    expect((await readdir(join(media, 'blobs', 'characters', id))).sort()).toEqual(['clip.mp4', ...frames, 'portrait.webp', ...voice].sort());
     const list = await (await api.fetch('/sora/v1/characters?limit=100', { headers: bearer(ALICE) })).json();
     expect(list.data.filter((x: { id: string }) => x.id === id)).toHaveLength(1);
   });

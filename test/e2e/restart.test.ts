@@ -48,7 +48,7 @@ describe('e2e: restart safety', () => {
     const res = await first.fetch('/sora/v1/characters', {
       method: 'POST',
       headers: { ...bearer(ALICE), 'content-type': 'application/json', prefer: 'respond-async' },
-      body: JSON.stringify({ url: source.url('face.mp4'), timestamps: '1,3', display_name: 'Resumed' }),
+      body: JSON.stringify({ url: source.url('face.mp4'), timestamps: '1,3', display_name: 'Resumed', visibility: 'public' }),
     });
     const text = await res.text();
     expect(res.status, `${text}\n${first.output()}`).toBe(202);
