@@ -44,7 +44,7 @@ describe('render job: reference sets', () => {
   afterEach(() => rm(workDir, { recursive: true, force: true }));
 
   async function ready(withVoice: boolean, frames: number) {
-    const c = makeCharacter({ status: 'ready' });
+    const c = makeCharacter({ status: 'ready', visibility: 'public' });
     const keys = characterKeys(c.id);
     await blobs.putBuffer(keys.clip, Buffer.from(`clip ${c.id}`), 'video/mp4');
     await blobs.putBuffer(keys.portrait, Buffer.from(`portrait ${c.id}`), 'image/webp');
