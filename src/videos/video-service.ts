@@ -93,13 +93,19 @@ export function createVideoService(deps: VideoServiceDeps) {
 
   async function resolveCharacters(p: Principal, prompt: string, listed: CreateVideoInput['characters']): Promise<string[]> {
     const ids: string[] = [];
+    // Usernames are unique, so more distinct mentions than the limit are refused before any lookup:
+    // a long prompt full of mentions costs no query per mention.
+    const mentions = findMentions(prompt);
+    if (mentions.length > MAX_CHARACTERS_PER_VIDEO) {
+      throw bad('characters', `a video may show at most ${MAX_CHARACTERS_PER_VIDEO} characters (the prompt mentions ${mentions.length})`);
+    }
     // The same reference twice is looked up once.
     const refs = new Set((listed ?? []).map((item) => (typeof item === 'string' ? item : item.id)));
     for (const ref of refs) {
       const c = await usableCharacter(p, await findCharacterByIdOrUsername(store.characters, ref), ref, 'characters');
       if (!ids.includes(c.id)) ids.push(c.id);
     }
-    for (const username of findMentions(prompt)) {
+    for (const username of mentions) {
       const c = await usableCharacter(p, await store.characters.getByUsername(username), `@${username}`, 'prompt');
       if (!ids.includes(c.id)) ids.push(c.id);
     }

@@ -94,6 +94,20 @@ describe('at most 2 characters', () => {
     expect(mixed).toMatchObject({ status: 400, code: 'invalid_parameter', param: 'characters' });
   });
 
+  it('more distinct mentions than the limit are refused before any lookup', async () => {
+    const a = await character(s.alice, 'aaa');
+    const lookups: string[] = [];
+    const getByUsername = s.store.characters.getByUsername.bind(s.store.characters);
+    s.store.characters.getByUsername = async (u) => {
+      lookups.push(u);
+      return getByUsername(u);
+    };
+    const many = Array.from({ length: 500 }, (_, i) => `@nobody.ghost${i}x`).join(' ');
+    const r = await refusalOf(prepare(s.alice, { prompt: `@${a.username} ${many}` }));
+    expect(r).toMatchObject({ status: 400, code: 'invalid_parameter', param: 'characters' });
+    expect(lookups).toEqual([]);
+  });
+
   it('one character named several ways counts once', async () => {
     const a = await character(s.alice, 'aaa');
     const b = await character(s.alice, 'bbb');
