@@ -91,6 +91,7 @@ export function createHostedEngine(opts: HostedEngineOptions): Engine {
 
   return {
     name,
+    abandon: cancelUpstream,
     async render(req: RenderRequest, onProgress: ProgressListener, signal: AbortSignal): Promise<RenderResult> {
       const cp = req.upstream;
       if (!cp) throw new AppError('internal_error', `The ${name} engine needs the task's upstream checkpoint.`);

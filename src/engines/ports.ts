@@ -117,6 +117,11 @@ export interface Engine {
    * times out.
    */
   render(req: RenderRequest, onProgress: ProgressListener, signal: AbortSignal): Promise<RenderResult>;
+  /**
+   * Hosted engines: cancels, best effort, the upstream job of a task that is given up (its job ran
+   * out of attempts), so no upstream job runs on for a task nobody will ever poll again.
+   */
+  abandon?(job: { id: string; model: string }): Promise<void>;
 }
 
 /** Where a model goes: ENGINE_MODELS `model=engine[:upstream-model]`. */

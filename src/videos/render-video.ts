@@ -179,11 +179,24 @@ export function createRenderVideoJob(deps: RenderVideoDeps) {
     if (settled && deps.onSettled) await deps.onSettled(settled).catch(() => {});
   };
 
-  /** The queue's exhaustion rule (src/jobs/attempts.ts): the task settles failed, once. */
+  /** The upstream job of a task given up is cancelled by the engine that submitted it (if it is still routed). */
+  async function abandonUpstream(t: VideoTaskRecord, id: string): Promise<void> {
+    let engine: ReturnType<EngineRegistry['engineFor']>;
+    try {
+      engine = deps.engines.engineFor(t.model);
+    } catch {
+      return;
+    }
+    if (engine.name !== t.engine || !engine.abandon) return;
+    await engine.abandon({ id, model: t.upstreamModel ?? '' }).catch((err) => deps.log?.error({ err, taskId: t.id }, 'cancelling the upstream job failed'));
+  }
+
+  /** The queue's exhaustion rule (src/jobs/attempts.ts): the task settles failed, once; a hosted job is cancelled upstream. */
   async function onExhausted(payload: { taskId: string }): Promise<void> {
     const t = await store.tasks.get(payload.taskId);
     if (!t || t.status === 'completed' || t.status === 'failed') return;
     const settled = await settleFailed(t, new AppError('internal_error', 'rendering was interrupted too many times'));
+    if (t.upstreamId) await abandonUpstream(t, t.upstreamId);
     if (settled && deps.onSettled) await deps.onSettled(settled).catch(() => {});
   }
 

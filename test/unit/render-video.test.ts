@@ -147,6 +147,24 @@ describe('the render job and hosted engines', () => {
     ]);
   });
 
+  it('a task out of attempts settles failed and its upstream job is cancelled by the engine that submitted it', async () => {
+    const abandoned: { id: string; model: string }[] = [];
+    const engine: Engine = { ...recording, abandon: async (j) => void abandoned.push(j) };
+    const definition = createRenderVideoJob({
+      store,
+      blobs,
+      engines: createEngineRegistry([engine], { 'sora-2': { engine: 'fal', upstreamModel: SEEDANCE } }),
+      workDir: join(tmpdir(), 'sc-unit-render'),
+    });
+    const hosted = await task({ status: 'in_progress', upstreamSubmittedAt: 7, upstreamModel: SEEDANCE, upstreamId: 'req-9' });
+    const never = await task({ status: 'queued' });
+    await definition.onExhausted({ taskId: hosted.id });
+    await definition.onExhausted({ taskId: never.id });
+    expect(abandoned).toEqual([{ id: 'req-9', model: SEEDANCE }]);
+    expect(await store.tasks.get(hosted.id)).toMatchObject({ status: 'failed', errorCode: 'internal_error' });
+    expect(await store.tasks.get(never.id)).toMatchObject({ status: 'failed', errorCode: 'internal_error' });
+  });
+
   it('sees the task gone once it is deleted', async () => {
     const t = await task({});
     onRender = async (req) => {
