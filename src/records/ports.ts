@@ -86,6 +86,8 @@ export interface ApiKeyRepo {
   /** Revoked keys are returned too: the caller checks `revokedAt`. */
   findByHash(hash: string): Promise<ApiKeyRecord | null>;
   findByOwner(owner: string): Promise<ApiKeyRecord | null>;
+  /** Revoked keys are returned too (the dashboard's session names a key by id). */
+  findById(id: string): Promise<ApiKeyRecord | null>;
   /** Oldest first. */
   list(): Promise<ApiKeyRecord[]>;
   /**
@@ -194,8 +196,22 @@ export interface VideoTaskRepo {
   delete(id: string): Promise<boolean>;
 }
 
+/** What a key has used, counted in the database (the dashboard's usage table). */
+export interface KeyUsage {
+  keyId: string;
+  characters: number;
+  /** Per engine: tasks created, tasks completed, and the `seconds` of the completed ones. */
+  engines: { engine: string; tasks: number; completed: number; secondsRendered: number }[];
+}
+
+export interface UsageRepo {
+  /** Every key that has a character or a task, by keyId. */
+  byKey(): Promise<KeyUsage[]>;
+}
+
 export interface Store {
   tasks: VideoTaskRepo;
+  usage: UsageRepo;
   keys: ApiKeyRepo;
   characters: CharacterRepo;
   idempotency: IdempotencyRepo;

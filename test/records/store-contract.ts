@@ -120,6 +120,15 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.keys.findByOwner('zzzzzzzzz')).toBeNull();
       });
 
+      it('finds a key by id, revoked ones too', async () => {
+        const k = makeKey();
+        await store.keys.insert(k);
+        expect(await store.keys.findById(k.id)).toEqual(k);
+        await store.keys.revoke(k.id, 1_700_000_500);
+        expect((await store.keys.findById(k.id))?.revokedAt).toBe(1_700_000_500);
+        expect(await store.keys.findById(newKeyId())).toBeNull();
+      });
+
       it('lists keys oldest first', async () => {
         const a = makeKey({ createdAt: 1_600_000_001 });
         const b = makeKey({ createdAt: 1_600_000_002 });
@@ -547,6 +556,30 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.tasks.delete(t.id)).toBe(true);
         expect(await store.tasks.delete(t.id)).toBe(false);
         expect(await store.tasks.get(t.id)).toBeNull();
+      });
+    });
+
+    describe('usage', () => {
+      it('counts characters per key, and tasks, completed tasks and their seconds per engine', async () => {
+        const [a, b] = [newKeyId(), newKeyId()];
+        await store.characters.insert(makeCharacter({ keyId: a }));
+        await store.characters.insert(makeCharacter({ keyId: a }));
+        await store.characters.insert(makeCharacter({ keyId: b }));
+        await store.tasks.insert(makeTask({ keyId: a, engine: 'local', status: 'completed', seconds: '8' }));
+        await store.tasks.insert(makeTask({ keyId: a, engine: 'local', status: 'completed', seconds: '4' }));
+        await store.tasks.insert(makeTask({ keyId: a, engine: 'local', status: 'failed', seconds: '12' }));
+        await store.tasks.insert(makeTask({ keyId: a, engine: 'fal', status: 'queued', seconds: '4' }));
+        const usage = await store.usage.byKey();
+        expect(usage.find((u) => u.keyId === a)).toEqual({
+          keyId: a,
+          characters: 2,
+          engines: [
+            { engine: 'fal', tasks: 1, completed: 0, secondsRendered: 0 },
+            { engine: 'local', tasks: 3, completed: 2, secondsRendered: 12 },
+          ],
+        });
+        expect(usage.find((u) => u.keyId === b)).toEqual({ keyId: b, characters: 1, engines: [] });
+        expect(usage.find((u) => u.keyId === newKeyId())).toBeUndefined();
       });
     });
 

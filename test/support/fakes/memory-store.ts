@@ -20,7 +20,9 @@ import type {
   IdempotencyRepo,
   JobRecord,
   JobRepo,
+  KeyUsage,
   Store,
+  UsageRepo,
   VideoTaskRecord,
   VideoTaskRepo,
 } from '../../../src/records/ports.js';
@@ -66,6 +68,7 @@ export function createMemoryStore(db: MemoryDatabase = createMemoryDatabase()): 
     idempotency: guarded(idempotencyRepo(db)),
     jobs: guarded(jobsRepo(db)),
     tasks: guarded(tasksRepo(db)),
+    usage: guarded(usageRepo(db)),
     async ping() {
       open();
     },
@@ -116,6 +119,7 @@ function keysRepo(db: MemoryDatabase): ApiKeyRepo {
     },
     findByHash: async (hash) => find((k) => k.hash === hash),
     findByOwner: async (owner) => find((k) => k.owner === owner),
+    findById: async (id) => find((k) => k.id === id),
     async list() {
       return [...db.keys.values()].sort(byCreatedThenId).map(copy);
     },
@@ -300,5 +304,31 @@ function tasksRepo(db: MemoryDatabase): VideoTaskRepo {
       return copy(next);
     },
     delete: async (id) => db.tasks.delete(id),
+  };
+}
+
+function usageRepo(db: MemoryDatabase): UsageRepo {
+  return {
+    async byKey() {
+      const byKey = new Map<string, KeyUsage>();
+      const entry = (keyId: string) => {
+        let u = byKey.get(keyId);
+        if (!u) byKey.set(keyId, (u = { keyId, characters: 0, engines: [] }));
+        return u;
+      };
+      for (const c of db.characters.values()) entry(c.keyId).characters++;
+      for (const t of db.tasks.values()) {
+        const u = entry(t.keyId);
+        let e = u.engines.find((x) => x.engine === t.engine);
+        if (!e) u.engines.push((e = { engine: t.engine, tasks: 0, completed: 0, secondsRendered: 0 }));
+        e.tasks++;
+        if (t.status === 'completed') {
+          e.completed++;
+          e.secondsRendered += Number(t.seconds);
+        }
+      }
+      for (const u of byKey.values()) u.engines.sort((a, b) => a.engine.localeCompare(b.engine));
+      return [...byKey.values()].sort((a, b) => a.keyId.localeCompare(b.keyId));
+    },
   };
 }
