@@ -24,8 +24,8 @@ export function createUsageRepo(db: Kysely<DB>): UsageRepo {
         .execute();
       const byKey = new Map<string, KeyUsage>();
       const entry = (keyId: string) => {
-        let u = byKey.get(keyId);
-        if (!u) byKey.set(keyId, (u = { keyId, characters: 0, engines: [] }));
+        const u = byKey.get(keyId) ?? { keyId, characters: 0, engines: [] };
+        byKey.set(keyId, u);
         return u;
       };
       for (const row of characters) entry(row.key_id).characters = Number(row.n);

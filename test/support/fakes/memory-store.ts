@@ -312,15 +312,15 @@ function usageRepo(db: MemoryDatabase): UsageRepo {
     async byKey() {
       const byKey = new Map<string, KeyUsage>();
       const entry = (keyId: string) => {
-        let u = byKey.get(keyId);
-        if (!u) byKey.set(keyId, (u = { keyId, characters: 0, engines: [] }));
+        const u = byKey.get(keyId) ?? { keyId, characters: 0, engines: [] };
+        byKey.set(keyId, u);
         return u;
       };
       for (const c of db.characters.values()) entry(c.keyId).characters++;
       for (const t of db.tasks.values()) {
         const u = entry(t.keyId);
-        let e = u.engines.find((x) => x.engine === t.engine);
-        if (!e) u.engines.push((e = { engine: t.engine, tasks: 0, completed: 0, secondsRendered: 0 }));
+        const e = u.engines.find((x) => x.engine === t.engine) ?? { engine: t.engine, tasks: 0, completed: 0, secondsRendered: 0 };
+        if (!u.engines.includes(e)) u.engines.push(e);
         e.tasks++;
         if (t.status === 'completed') {
           e.completed++;
