@@ -16,6 +16,7 @@ import { installJsonBodyParser } from './json-body.js';
 import { metricsRoutes } from './metrics.js';
 import type { MetricsAccessSettings } from './metrics-access.js';
 import { removeUploadsAfterEachRequest } from './multipart-body.js';
+import { assetRoutes } from './routes/assets.js';
 import { characterRoutes } from './routes/characters.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
@@ -92,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Hooks must reach every route: registered without encapsulation.
   await metricsRoutes({ queueDepth: deps.queueDepth, access: deps.settings })(app);
   await app.register(healthRoutes(deps.readiness));
+  await app.register(assetRoutes());
   await app.register(profileRoutes(deps.characters, deps.settings.profilePages, deps.settings.publicUrl));
   await app.register(fileRoutes(deps.blobs, deps.signingSecret));
 

@@ -1,85 +1,71 @@
-import { createHash } from 'node:crypto';
 import type { CharacterView } from '../characters/view.js';
+import { renderErrorPage } from './error-page.js';
+import { type LayoutData, renderPage } from './templates.js';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** The asset file of the Copy button (src/web/assets/). */
+export const PROFILE_SCRIPT = 'profile.js';
 
-const STYLE = `
-body{margin:0;font:16px/1.5 system-ui,sans-serif;background:#0f1115;color:#e8e8ea;display:flex;justify-content:center}
-main{max-width:560px;width:100%;padding:40px 20px}
-.card{background:#181b22;border-radius:16px;padding:28px;text-align:center}
-.portrait{width:192px;height:192px;border-radius:50%;object-fit:cover;background:#252a33}
-h1{margin:16px 0 4px;font-size:26px}
-.mention{display:inline-flex;gap:8px;align-items:center;background:#252a33;border-radius:999px;padding:6px 8px 6px 16px;margin:8px 0 20px}
-.mention code{font-size:17px;color:#9ecbff}
-button{border:0;border-radius:999px;padding:6px 14px;background:#3b82f6;color:#fff;cursor:pointer;font:inherit}
-video{width:100%;border-radius:12px;background:#000;margin-top:8px}
-.note{color:#a0a4ad;font-size:14px}
-.badge{display:table;margin:0 auto 12px;font-size:12px;padding:2px 10px;border-radius:999px;background:#3a2f1b;color:#f5c26b}
-`;
+/** The side of the portrait WebP, for the preview tags. */
+const PORTRAIT_SIZE = 512;
 
-/** The copy button. Served as a file, so the pages' Content-Security-Policy allows no inline script. */
-export const PROFILE_SCRIPT = `document.getElementById('copy').addEventListener('click',function(e){var m=e.target.getAttribute('data-mention');navigator.clipboard&&navigator.clipboard.writeText(m);e.target.textContent='Copied';});\n`;
-/** Named after its content: a changed script is a new URL, so the file may be cached for good. */
-export const PROFILE_SCRIPT_PATH = `/assets/profile-${createHash('sha256').update(PROFILE_SCRIPT).digest('hex').slice(0, 16)}.js`;
+const DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+export interface ProfileViewer {
+  /** The character's owner handle (the `<owner>` of its username). */
+  owner: string;
+  /** The signed-in viewer owns the character: a private one is shown whole to them. */
+  viewerOwns: boolean;
+}
 
 /**
- * The Content-Security-Policy of the pages: the one inline style by its hash, the script file,
- * images and clips from this origin or `mediaOrigin` (PUBLIC_URL's, where signed files point);
- * nothing else, and no framing.
+ * The character's profile page: portrait, looping muted clip, display name, the @username to copy,
+ * created date and owner, and the link-preview tags. A private character's page shows none of its
+ * media (nor any preview image) except to its owner, and is never indexed.
  */
-export function pagePolicy(mediaOrigin: string): string {
-  const styleHash = createHash('sha256').update(STYLE).digest('base64');
-  return [
-    "default-src 'none'",
-    `style-src 'sha256-${styleHash}'`,
-    "script-src 'self'",
-    `img-src 'self' ${mediaOrigin}`,
-    `media-src 'self' ${mediaOrigin}`,
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
-
-function page(title: string, body: string, opts: { noindex: boolean }): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-${opts.noindex ? '<meta name="robots" content="noindex,nofollow">\n' : ''}<title>${esc(title)}</title>
-<style>${STYLE}</style></head>
-<body><main>${body}</main></body></html>`;
-}
-
-/** The character's profile page: portrait, clip, display name and the @username to copy. */
-export function renderProfilePage(c: CharacterView): string {
+export function renderProfilePage(c: CharacterView, who: ProfileViewer): string {
   const isPrivate = c.visibility === 'private';
+  const showMedia = c.status === 'ready' && (!isPrivate || who.viewerOwns);
   const mention = `@${c.username}`;
-  const media =
-    c.status === 'ready'
-      ? `<img class="portrait" src="${esc(c.profile_picture_url ?? '')}" alt="Portrait of ${esc(c.display_name)}">`
-      : `<div class="portrait" role="img" aria-label="portrait not ready"></div>`;
-  const clip =
-    c.status === 'ready' && c.clip_url
-      ? `<video src="${esc(c.clip_url)}" controls loop muted playsinline preload="metadata"></video>`
-      : `<p class="note">${c.status === 'failed' ? 'This character could not be made.' : 'This character is still being made.'}</p>`;
-  const body = `<div class="card">
-${isPrivate ? '<span class="badge">Private character</span>' : ''}
-${media}
-<h1>${esc(c.display_name)}</h1>
-<div class="mention"><code id="mention">${esc(mention)}</code><button type="button" id="copy" data-mention="${esc(mention)}">Copy</button></div>
-${clip}
-<p class="note">${
-    isPrivate
-      ? 'Only the owner of this character can mention it in a video prompt.'
-      : `Mention <code>${esc(mention)}</code> in a video prompt to cast this character.`
-  }</p>
-</div>
-<script src="${PROFILE_SCRIPT_PATH}" defer></script>`;
-  return page(`${c.display_name} (${mention})`, body, { noindex: isPrivate });
+  const portraitUrl = showMedia ? c.profile_picture_url : null;
+  const description = isPrivate ? 'A private character.' : `Mention ${mention} in a video prompt to cast this character.`;
+  const layout: LayoutData = {
+    title: `${c.display_name} (${mention})`,
+    noindex: isPrivate,
+    description,
+    scripts: [PROFILE_SCRIPT],
+    social: isPrivate
+      ? undefined
+      : {
+          title: `${c.display_name} (${mention})`,
+          description,
+          url: c.permalink,
+          image: portraitUrl ? { url: portraitUrl, alt: `Portrait of ${c.display_name}`, width: PORTRAIT_SIZE, height: PORTRAIT_SIZE } : undefined,
+        },
+  };
+  return renderPage('profile', {
+    layout,
+    isPrivate,
+    viewerOwns: who.viewerOwns,
+    displayName: c.display_name,
+    mention,
+    owner: who.owner,
+    created: { iso: new Date(c.created_at * 1000).toISOString(), text: DATE.format(new Date(c.created_at * 1000)) },
+    portraitUrl,
+    clipUrl: showMedia ? c.clip_url : null,
+    note: noteOf(c, isPrivate, who.viewerOwns),
+    mentionHint: !isPrivate && c.status === 'ready',
+  });
 }
 
+function noteOf(c: CharacterView, isPrivate: boolean, viewerOwns: boolean): string {
+  if (isPrivate && !viewerOwns) return 'This character is private: only its owner can see its portrait and clip, and mention it in a video prompt.';
+  if (c.status === 'failed') return 'This character could not be made.';
+  if (c.status !== 'ready') return 'This character is still being made.';
+  if (isPrivate) return 'Only you see this: visitors see neither the portrait nor the clip, and only your keys can mention it in a video prompt.';
+  return '';
+}
+
+/** The page of an unknown or deleted character: one page for both, so it tells nothing. */
 export function renderNotFoundPage(): string {
-  return page('Character not found', `<div class="card"><h1>Character not found</h1><p class="note">This character does not exist or was deleted.</p></div>`, {
-    noindex: true,
-  });
+  return renderErrorPage({ status: 404, title: 'Character not found', message: 'This character does not exist or was deleted.' });
 }

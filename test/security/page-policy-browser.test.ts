@@ -36,7 +36,7 @@ describe.skipIf(!tierAvailable('browser tests (profile page in chromium)'))('the
       method: 'POST',
       url: '/sora/v1/characters',
       headers: h.alice,
-      payload: { url: files.url('clip.mp4'), timestamps: '1,3' },
+      payload: { url: files.url('clip.mp4'), timestamps: '1,3', visibility: 'public' },
     });
     expect(res.statusCode, res.body).toBe(200);
     ({ permalink, username } = res.json());
@@ -72,7 +72,7 @@ describe.skipIf(!tierAvailable('browser tests (profile page in chromium)'))('the
   it('renders with its style, portrait, clip and copy button, and no CSP violation', async () => {
     const res = await page.goto(permalink, { waitUntil: 'load' });
     expect(res?.status()).toBe(200);
-    // The inline style applies (allowed by its hash): the body is dark.
+    // The served stylesheet applies: the body is dark.
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(15, 17, 21)');
     const img = page.locator('img.portrait');
     await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 15_000 }).toBe(512);

@@ -20,7 +20,7 @@ describe('page security policy', () => {
       method: 'POST',
       url: '/sora/v1/characters',
       headers: h.alice,
-      payload: { url: files.url('clip.mp4'), timestamps: '1,3' },
+      payload: { url: files.url('clip.mp4'), timestamps: '1,3', visibility: 'public' },
     });
     expect(res.statusCode, res.body).toBe(200);
     character = res.json();
@@ -52,12 +52,13 @@ describe('page security policy', () => {
     expect(directives.get('script-src')).toEqual(["'self'"]);
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('unsafe-eval');
-    // Inline scripts are none; the inline style is allowed by its exact hash.
+    // No inline script, handler or style: scripts and the stylesheet are files of this origin.
+    expect(directives.get('style-src')).toEqual(["'self'"]);
     expect(res.body).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
     expect(res.body).not.toMatch(/\son[a-z]+=/i);
-    const style = /<style>([\s\S]*?)<\/style>/.exec(res.body)?.[1];
-    expect(style).toBeDefined();
-    expect(directives.get('style-src')).toEqual([`'sha256-${createHash('sha256').update(style!).digest('base64')}'`]);
+    expect(res.body).not.toMatch(/<style[\s>]/i);
+    expect(res.body).not.toMatch(/\sstyle=/i);
+    expect(res.body).toMatch(/<link rel="stylesheet" href="\/assets\/site-[0-9a-f]{16}\.css">/);
     return res.body;
   }
 
@@ -72,16 +73,25 @@ describe('page security policy', () => {
     expect(csp).toContain("media-src 'self' http://sc.test");
   });
 
-  it('the copy button is a served script file, cached for good under a name that changes with it', async () => {
+  it('the copy button and the stylesheet are served files, cached for good under names that change with them', async () => {
     const html = (await h.app.inject({ url: `/profile/${character.username}` })).body;
     const src = /<script src="([^"]+)" defer><\/script>/.exec(html)?.[1];
+    const href = /<link rel="stylesheet" href="([^"]+)">/.exec(html)?.[1];
     expect(src).toMatch(/^\/assets\/profile-[0-9a-f]{16}\.js$/);
-    const res = await h.app.inject({ url: src! });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-    expectEveryAnswerHeaders(res.headers, 'script');
-    expect(res.body).toContain("getElementById('copy')");
-    expect(src).toContain(createHash('sha256').update(res.body).digest('hex').slice(0, 16));
+    expect(href).toMatch(/^\/assets\/site-[0-9a-f]{16}\.css$/);
+    for (const [url, type, content] of [
+      [src!, 'text/javascript; charset=utf-8', "getElementById('copy')"],
+      [href!, 'text/css; charset=utf-8', '.portrait'],
+    ] as const) {
+      const res = await h.app.inject({ url });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers['content-type']).toBe(type);
+      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expectEveryAnswerHeaders(res.headers, url);
+      expect(res.body).toContain(content);
+      expect(url).toContain(createHash('sha256').update(res.rawPayload).digest('hex').slice(0, 16));
+    }
+    // Another name, or a stale hash, is no asset.
+    expect((await h.app.inject({ url: '/assets/profile-0000000000000000.js' })).statusCode).toBe(404);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Building dist/ the way `npm start` does (`tsc -p tsconfig.build.json`) for the suites and the
+ * Building dist/ the way `npm start` does (`tsc -p tsconfig.build.json`, then the web files) for the suites and the
  * bench that run the real process, and picking free ports for it. Parallel test workers and a
  * bench started by `npm test` share one lock folder, so dist/ is never written twice at once.
  */
@@ -14,6 +14,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The entry `npm start` runs. */
 export const DIST_MAIN = join(ROOT, 'dist', 'main.js');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const COPY_WEB_FILES = join(ROOT, 'scripts', 'copy-web-files.mjs');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,9 +40,9 @@ function runId(): string {
   return `${process.ppid}-${started}`;
 }
 
-function runTsc(): Promise<{ code: number | null; output: string }> {
+function runNode(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -53,7 +54,7 @@ function runTsc(): Promise<{ code: number | null; output: string }> {
 let built: Promise<void> | undefined;
 
 /**
- * Builds dist/ (`tsc -p tsconfig.build.json`, what `npm run build` runs) once per vitest run.
+ * Builds dist/ (`tsc -p tsconfig.build.json` and scripts/copy-web-files.mjs, what `npm run build` runs) once per vitest run.
  * The test files of one run run in parallel workers: a lock folder serialises them, and a marker
  * named after the run lets the later ones skip the build.
  */
@@ -85,8 +86,11 @@ export function ensureBuilt(): Promise<void> {
     }
     try {
       if (existsSync(marker)) return;
-      const { code, output } = await runTsc();
-      if (code !== 0) throw new Error(`e2e: tsc -p tsconfig.build.json failed (exit ${code}):\n${output}`);
+      const tsc = await runNode([TSC, '-p', 'tsconfig.build.json']);
+      if (tsc.code !== 0) throw new Error(`e2e: tsc -p tsconfig.build.json failed (exit ${tsc.code}):\n${tsc.output}`);
+      // The page templates and assets, which tsc does not copy.
+      const copy = await runNode([COPY_WEB_FILES]);
+      if (copy.code !== 0) throw new Error(`e2e: scripts/copy-web-files.mjs failed (exit ${copy.code}):\n${copy.output}`);
       if (!existsSync(DIST_MAIN)) throw new Error(`e2e: the build did not produce ${DIST_MAIN}`);
       for (const name of readdirSync(join(ROOT, 'dist'))) {
         if (name.startsWith('.e2e-built-')) rmSync(join(ROOT, 'dist', name), { force: true });

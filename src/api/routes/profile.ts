@@ -1,15 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CharacterService } from '../../characters/character-service.js';
-import { PROFILE_SCRIPT, PROFILE_SCRIPT_PATH, pagePolicy, renderNotFoundPage, renderProfilePage } from '../../web/profile-page.js';
+import { pagePolicy } from '../../web/page-policy.js';
+import { renderNotFoundPage, renderProfilePage } from '../../web/profile-page.js';
 
 /** GET /profile/{username}: the permalink. PROFILE_PAGES decides which characters have a page. */
 export function profileRoutes(characters: CharacterService, mode: 'all' | 'public' | 'off', publicUrl: string) {
   const policy = pagePolicy(new URL(publicUrl).origin);
   return async (app: FastifyInstance) => {
-    app.get(PROFILE_SCRIPT_PATH, { schema: { hide: true } }, async (_req, reply) =>
-      reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(PROFILE_SCRIPT),
-    );
     app.get<{ Params: { username: string } }>(
       '/profile/:username',
       {
@@ -28,7 +26,7 @@ export function profileRoutes(characters: CharacterService, mode: 'all' | 'publi
           return reply.code(404).send(renderNotFoundPage());
         }
         if (c.visibility === 'private') reply.header('x-robots-tag', 'noindex, nofollow');
-        return reply.send(renderProfilePage(c));
+        return reply.send(renderProfilePage(c, { owner: c.username.split('.')[0] ?? '', viewerOwns: false }));
       },
     );
   };
