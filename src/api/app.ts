@@ -10,6 +10,8 @@ import type { CharacterService } from '../characters/character-service.js';
 import type { KeyService } from '../keys/key-service.js';
 import { authHook } from './auth.js';
 import { answerConnectionError } from './connection-errors.js';
+import { createDashboardGuard } from './dashboard/guard.js';
+import { dashboardRoutes } from './dashboard/index.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { type ConnectionSettings, ignoreUnknownExpectations, installUrlLengthLimit, limitConnections, ROUTER_OPTIONS, serverOptions } from './http-server.js';
 import { installJsonBodyParser } from './json-body.js';
@@ -96,6 +98,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(assetRoutes());
   await app.register(profileRoutes(deps.characters, deps.settings.profilePages, deps.settings.publicUrl));
   await app.register(fileRoutes(deps.blobs, deps.signingSecret));
+
+  // The dashboard: signed in with a key through a session cookie, not a bearer header.
+  const guard = createDashboardGuard({ keys: deps.keys, signingSecret: deps.signingSecret, publicUrl: deps.settings.publicUrl });
+  await app.register(
+    dashboardRoutes({
+      guard,
+      characters: deps.characters,
+      videos: deps.videos.videos,
+      keys: deps.keys,
+      blobs: deps.blobs,
+      queueDepth: deps.queueDepth,
+      publicUrl: deps.settings.publicUrl,
+      tmpDir: deps.videos.tmpDir,
+      maxUploadBytes: deps.videos.maxUploadBytes,
+    }),
+  );
 
   // Everything below needs a bearer key.
   // biome-ignore lint/nursery/noMisusedPromises: Fastify takes async plugins and awaits them.
