@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { buildApp } from './api/app.js';
+import type { PageViewer } from './api/routes/profile.js';
 import { createUrlSigner } from './api/signed-url.js';
 import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
 import { withSmallBlobCache } from './blobs/small-blob-cache.js';
@@ -155,7 +156,7 @@ export async function createRuntime(
 export type Runtime = Awaited<ReturnType<typeof createRuntime>>;
 
 /** The HTTP app of a runtime (serve and the tests build it the same way). */
-export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } = {}) {
+export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object; viewer?: PageViewer } = {}) {
   const c = rt.config;
   return buildApp({
     characters: rt.characters,
@@ -166,6 +167,7 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } =
     queueDepth: () => rt.queue.depth(),
     settings: c,
     logger: opts.logger ?? rt.log,
+    viewer: opts.viewer,
     videos: {
       videos: rt.videos,
       tmpDir: rt.workDir,

@@ -95,7 +95,7 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   for (const k of Object.keys(env)) {
     // Only the embedded defaults: nothing of the caller's service settings leaks in.
     if (
-      /^(PORT|HOST|PUBLIC_URL|DATA_DIR|DATABASE_URL|STORAGE_URL|API_KEYS|NODE_OPTIONS|VITEST.*|NODE_ENV|WORKER_CONCURRENCY|MAX_SOURCE_BYTES|RANGE_READ_MIN_BYTES|SYNC_WAIT_MS|RATE_LIMIT_PER_MINUTE|WEBHOOK_URL|WEBHOOK_SECRET|LOG_LEVEL|ALLOW_PRIVATE_URLS|DOWNLOAD_TIMEOUT_MS|MAX_QUEUED_JOBS|PROFILE_PAGES)$/.test(
+      /^(PORT|HOST|PUBLIC_URL|DATA_DIR|DATABASE_URL|STORAGE_URL|API_KEYS|NODE_OPTIONS|VITEST.*|NODE_ENV|WORKER_CONCURRENCY|MAX_SOURCE_BYTES|RANGE_READ_MIN_BYTES|SYNC_WAIT_MS|RATE_LIMIT_PER_MINUTE|WEBHOOK_URL|WEBHOOK_SECRET|LOG_LEVEL|ALLOW_PRIVATE_URLS|DOWNLOAD_TIMEOUT_MS|MAX_QUEUED_JOBS|PROFILE_PAGES|PROFILE_RATE_LIMIT_PER_MINUTE)$/.test(
         k,
       )
     )
@@ -120,6 +120,8 @@ export async function startService(extraEnv: Record<string, string> = {}): Promi
     API_KEYS: BENCH_KEY,
     ALLOW_PRIVATE_URLS: 'true',
     LOG_LEVEL: 'warn',
+    // The read-path figures measure serving the page, not refusing it past the per-address limit.
+    PROFILE_RATE_LIMIT_PER_MINUTE: 'off',
     MALLOC_ARENA_MAX: '2', // as `npm start` sets it
     ...extraEnv,
   });

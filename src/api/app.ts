@@ -23,7 +23,7 @@ import { characterRoutes } from './routes/characters.js';
 import { fileRoutes } from './routes/files.js';
 import { healthRoutes, type ReadinessChecks } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
-import { profileRoutes } from './routes/profile.js';
+import { type PageViewer, profileRoutes } from './routes/profile.js';
 import { sdkCharacterRoutes } from './routes/sdk-characters.js';
 import { type VideoRouteDeps, videoRoutes } from './routes/videos.js';
 import { installSecurityHeaders, SECURITY_HEADERS } from './security-headers.js';
@@ -41,11 +41,14 @@ export interface AppDeps {
       maxBodyBytes: number;
       rateLimitPerMinute: number | null;
       profilePages: 'all' | 'public' | 'off';
+      profileRateLimitPerMinute: number | null;
       logLevel: string;
     };
   /** Video tasks in the OpenAI Videos API shape. */
   videos: Omit<VideoRouteDeps, 'blobs'>;
   logger?: boolean | object;
+  /** Who looks at a page (the dashboard's session); by default everyone is a visitor. */
+  viewer?: PageViewer;
 }
 
 /** The HTTP face of the service: routes call services, nothing else. */
@@ -96,7 +99,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await metricsRoutes({ queueDepth: deps.queueDepth, access: deps.settings })(app);
   await app.register(healthRoutes(deps.readiness));
   await app.register(assetRoutes());
-  await app.register(profileRoutes(deps.characters, deps.settings.profilePages, deps.settings.publicUrl));
+  await app.register(
+    profileRoutes({
+      characters: deps.characters,
+      mode: deps.settings.profilePages,
+      publicUrl: deps.settings.publicUrl,
+      rateLimitPerMinute: deps.settings.profileRateLimitPerMinute,
+      viewer: deps.viewer,
+    }),
+  );
   await app.register(fileRoutes(deps.blobs, deps.signingSecret));
 
   // The dashboard: signed in with a key through a session cookie, not a bearer header.

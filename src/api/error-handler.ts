@@ -1,7 +1,19 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode, isAppError } from '../errors.js';
+import { renderErrorPage } from '../web/error-page.js';
+import { pagePolicy } from '../web/page-policy.js';
 import { statusOf } from './error-status.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route answers an HTML page: when it errs, a browser (Accept preferring text/html) gets
+     * the error as an HTML page; any other client keeps the JSON envelope.
+     */
+    page?: boolean;
+  }
+}
 
 /** Which code a schema failure on a field maps to; anything else is invalid_parameter. */
 const FIELD_CODES: Record<string, ErrorCode> = {
@@ -99,10 +111,56 @@ function toAppError(err: FastifyError | Error): { error: AppError; status?: numb
   return { error: new AppError('internal_error', 'something went wrong on our side') };
 }
 
+/** Whether an Accept header asks for HTML before JSON (a browser's does; curl's `*\/*` and an SDK's do not). */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let html = 0;
+  let json = 0;
+  for (const part of accept.split(',')) {
+    const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!Number.isFinite(q)) continue;
+    if (type === 'text/html' || type === 'application/xhtml+xml') html = Math.max(html, q);
+    else if (type === 'application/json') json = Math.max(json, q);
+  }
+  return html > 0 && html >= json;
+}
+
+const PAGE_TITLES: Record<number, string> = { 404: 'Page not found', 429: 'Too many requests' };
+
+/** An error of a page route, as the HTML page a browser shows (never indexed, never cached). */
+export function sendErrorPage(reply: FastifyReply, err: AppError, statusOverride?: number): FastifyReply {
+  const status = statusOverride ?? statusOf(err.code).status;
+  const headerRetry = Number(reply.getHeader('retry-after'));
+  const retryAfter = err.retryAfter ?? (Number.isFinite(headerRetry) && headerRetry > 0 ? headerRetry : undefined);
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+  const serverSide = status >= 500;
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('x-robots-tag', 'noindex, nofollow')
+    .header('content-security-policy', pagePolicy())
+    .send(
+      renderErrorPage({
+        status,
+        title: PAGE_TITLES[status] ?? (serverSide ? 'Something went wrong' : 'This page cannot be shown'),
+        message: serverSide
+          ? 'Something went wrong on our side. Try again later.'
+          : status === 429
+            ? 'Too many pages were opened from your address in a short time.'
+            : err.message,
+        retryAfter,
+      }),
+    );
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const { error, status } = toAppError(err);
     if (error.code === 'internal_error') request.log.error({ err }, 'unhandled error');
+    if (request.routeOptions.config?.page && prefersHtml(request.headers.accept)) return sendErrorPage(reply, error, status);
     return sendError(reply, error, status);
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));

@@ -251,10 +251,13 @@ export function createCharacterService(deps: CharacterServiceDeps) {
       return settleForResponse(id);
     },
 
-    /** For the public profile page: any existing character, no key needed. */
-    async findByUsername(username: string): Promise<CharacterView | null> {
+    /**
+     * For the profile page: any existing character, with its owner handle and the id of the key
+     * that owns it (the page shows a private character whole only to that key's signed-in owner).
+     */
+    async findProfile(username: string): Promise<{ character: CharacterView; owner: string; ownerKeyId: string } | null> {
       const c = await store.characters.getByUsername(username.replace(/^@/, '').toLowerCase());
-      return c ? view(c) : null;
+      return c ? { character: view(c), owner: c.owner, ownerKeyId: c.keyId } : null;
     },
 
     /**

@@ -26,6 +26,7 @@ const schema = z.object({
   MAX_REFERENCE_IMAGE_BYTES: positiveInt.default(10 * 1024 * 1024),
   RATE_LIMIT_PER_MINUTE: z.union([z.literal('off'), positiveInt]).default('off'),
   PROFILE_PAGES: z.enum(['all', 'public', 'off']).default('all'),
+  PROFILE_RATE_LIMIT_PER_MINUTE: z.union([z.literal('off'), positiveInt]).default(60),
   SIGNED_URL_TTL_SECONDS: positiveInt.default(7 * 24 * 3600),
   WORKER_CONCURRENCY: positiveInt.default(2),
   MAX_QUEUED_JOBS: positiveInt.default(1000),
@@ -76,6 +77,8 @@ export interface Config {
   maxReferenceImageBytes: number;
   rateLimitPerMinute: number | null;
   profilePages: 'all' | 'public' | 'off';
+  /** Profile pages per client address per minute (see src/api/client-address.ts); null: no limit. */
+  profileRateLimitPerMinute: number | null;
   signedUrlTtlSeconds: number;
   workerConcurrency: number;
   maxQueuedJobs: number;
@@ -165,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxReferenceImageBytes: e.MAX_REFERENCE_IMAGE_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE === 'off' ? null : e.RATE_LIMIT_PER_MINUTE,
     profilePages: e.PROFILE_PAGES,
+    profileRateLimitPerMinute: e.PROFILE_RATE_LIMIT_PER_MINUTE === 'off' ? null : e.PROFILE_RATE_LIMIT_PER_MINUTE,
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     maxQueuedJobs: e.MAX_QUEUED_JOBS,

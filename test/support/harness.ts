@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import type { PageViewer } from '../../src/api/routes/profile.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createHttpApp, createRuntime, type Runtime } from '../../src/wiring.js';
 
@@ -17,7 +18,7 @@ export interface Harness {
 }
 
 /** A runtime on the embedded defaults in a fresh temp DATA_DIR, answered through app.inject(). */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, opts: { viewer?: PageViewer } = {}): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sc-test-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -28,7 +29,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     ...env,
   });
   const rt = await createRuntime(config, { logger: pino({ level: 'silent' }) });
-  const app = await createHttpApp(rt, { logger: false });
+  const app = await createHttpApp(rt, { logger: false, viewer: opts.viewer });
   await rt.queue.start(rt.handlers);
   return {
     app,

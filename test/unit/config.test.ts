@@ -13,7 +13,13 @@ describe('loadConfig', () => {
     expect(c.allowPrivateUrls).toBe(false);
     expect(c.profilePages).toBe('all');
     expect(c.rateLimitPerMinute).toBeNull();
+    expect(c.profileRateLimitPerMinute).toBe(60);
     expect(c.queueUrl).toBeNull();
+  });
+
+  it('PROFILE_RATE_LIMIT_PER_MINUTE: a number per minute, or off', () => {
+    expect(loadConfig({ PROFILE_RATE_LIMIT_PER_MINUTE: '5' }).profileRateLimitPerMinute).toBe(5);
+    expect(loadConfig({ PROFILE_RATE_LIMIT_PER_MINUTE: 'off' }).profileRateLimitPerMinute).toBeNull();
   });
 
   it('derives PUBLIC_URL from PORT and lists keys', () => {
@@ -30,6 +36,8 @@ describe('loadConfig', () => {
     ['MAX_SOURCE_BYTES', '-5'],
     ['PROFILE_PAGES', 'some'],
     ['RATE_LIMIT_PER_MINUTE', 'lots'],
+    ['PROFILE_RATE_LIMIT_PER_MINUTE', '0'],
+    ['PROFILE_RATE_LIMIT_PER_MINUTE', 'lots'],
     ['WEBHOOK_SECRET', 'plain'],
     ['DATABASE_URL', 'mysql://x'],
     ['QUEUE_URL', 'amqp://x'],
