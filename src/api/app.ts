@@ -47,7 +47,7 @@ export interface AppDeps {
   /** Video tasks in the OpenAI Videos API shape. */
   videos: Omit<VideoRouteDeps, 'blobs'>;
   logger?: boolean | object;
-  /** Who looks at a page (the dashboard's session); by default everyone is a visitor. */
+  /** Who looks at a page; by default the dashboard's session says. */
   viewer?: PageViewer;
 }
 
@@ -99,19 +99,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await metricsRoutes({ queueDepth: deps.queueDepth, access: deps.settings })(app);
   await app.register(healthRoutes(deps.readiness));
   await app.register(assetRoutes());
+  // The dashboard's session (a cookie signed in with a key, not a bearer header) also tells the profile page who looks.
+  const guard = createDashboardGuard({ keys: deps.keys, signingSecret: deps.signingSecret, publicUrl: deps.settings.publicUrl });
   await app.register(
     profileRoutes({
       characters: deps.characters,
       mode: deps.settings.profilePages,
       publicUrl: deps.settings.publicUrl,
       rateLimitPerMinute: deps.settings.profileRateLimitPerMinute,
-      viewer: deps.viewer,
+      viewer: deps.viewer ?? guard.viewer,
     }),
   );
   await app.register(fileRoutes(deps.blobs, deps.signingSecret));
 
-  // The dashboard: signed in with a key through a session cookie, not a bearer header.
-  const guard = createDashboardGuard({ keys: deps.keys, signingSecret: deps.signingSecret, publicUrl: deps.settings.publicUrl });
   await app.register(
     dashboardRoutes({
       guard,

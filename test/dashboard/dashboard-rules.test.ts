@@ -296,6 +296,25 @@ describe('dashboard: sessions, CSRF and tenancy', () => {
     expect((await get(`/admin/videos/${id}/content`, alice)).statusCode).toBe(404);
   });
 
+  it("shows a private character's profile page whole to its owner signed in, and no media to anyone else", async () => {
+    const owner = new Jar();
+    await signIn(h.app, owner, BOB);
+    const other = new Jar();
+    await signIn(h.app, other, ALICE);
+    const url = `/profile/${bobPrivate.username}`;
+    const mine = await get(url, owner);
+    expect(mine.statusCode).toBe(200);
+    expect(mine.body).toMatch(/<img class="portrait" src="http:\/\/sc\.test\/files\//);
+    expect(mine.body).toMatch(/<video class="clip" src="http:\/\/sc\.test\/files\//);
+    for (const visitor of [undefined, other]) {
+      const page = await get(url, visitor);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('Private character');
+      expect(page.body).not.toContain('/files/');
+      expect(page.body).not.toMatch(/<video|<img/);
+    }
+  });
+
   it('signs out: the cookie is cleared', async () => {
     const jar = new Jar();
     await signIn(h.app, jar, ALICE);
