@@ -105,7 +105,7 @@ export async function createRuntime(
   });
   const webhookQueue = jobQueueDeliveryQueue(queue);
   const webhooks = createWebhookNotifier({ url: config.webhookUrl, secret: config.webhookSecret, queue: webhookQueue, log });
-  const keys = createKeyService(store.keys, { staticKeys: config.apiKeys, adminKeys: config.adminApiKeys, usage: store.usage });
+  const keys = createKeyService(store.keys, { staticKeys: config.apiKeys, adminKeys: config.adminApiKeys, usage: store.usage, sessions: store.sessions });
   const handlers: JobHandlers = {
     'character.create': createMakeCharacterJob({
       store,

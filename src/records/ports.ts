@@ -196,6 +196,25 @@ export interface VideoTaskRepo {
   delete(id: string): Promise<boolean>;
 }
 
+/** A dashboard session: the signed cookie names it, signing out deletes it. */
+export interface SessionRecord {
+  /** sha256 hex of the cookie's nonce. */
+  id: string;
+  keyId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface SessionRepo {
+  insert(s: SessionRecord): Promise<void>;
+  /** The session of that id, expired or not (the caller checks `expiresAt`). */
+  get(id: string): Promise<SessionRecord | null>;
+  /** True when a session was deleted. */
+  delete(id: string): Promise<boolean>;
+  /** Removes the sessions that expired at or before `now` (unix seconds); returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
 /** What a key has used, counted in the database (the dashboard's usage table). */
 export interface KeyUsage {
   keyId: string;
@@ -212,6 +231,7 @@ export interface UsageRepo {
 export interface Store {
   tasks: VideoTaskRepo;
   usage: UsageRepo;
+  sessions: SessionRepo;
   keys: ApiKeyRepo;
   characters: CharacterRepo;
   idempotency: IdempotencyRepo;

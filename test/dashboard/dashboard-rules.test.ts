@@ -315,7 +315,7 @@ describe('dashboard: sessions, CSRF and tenancy', () => {
     }
   });
 
-  it('signs out: the cookie is cleared', async () => {
+  it('signs out: the cookie is cleared and the session ends, for a copy of the cookie too', async () => {
     const jar = new Jar();
     await signIn(h.app, jar, ALICE);
     const csrf = csrfOf((await get('/admin/characters', jar)).body);
@@ -326,6 +326,13 @@ describe('dashboard: sessions, CSRF and tenancy', () => {
     expect(out.headers.location).toBe('/admin/login');
     expect(String(out.headers['set-cookie'])).toMatch(/^sc_session=; Path=\/; Max-Age=0; HttpOnly; SameSite=Strict/);
     expect((await get('/admin/characters', jar)).statusCode).toBe(303);
-    void copied;
+    // A copy of the cookie taken before (another tab, a stolen one) is refused too: the stored session is gone.
+    const replay = await h.app.inject({ method: 'GET', url: '/admin/characters', headers: { cookie: copied } });
+    expect(replay.statusCode).toBe(303);
+    expect(replay.headers.location).toMatch(/^\/admin\/login/);
+    // Another session of the same key is not touched.
+    const other = new Jar();
+    await signIn(h.app, other, ALICE);
+    expect((await get('/admin/characters', other)).statusCode).toBe(200);
   });
 });

@@ -559,6 +559,24 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('dashboard sessions', () => {
+      it('keeps a session until it is deleted; drops the expired ones', async () => {
+        const keyId = newKeyId();
+        const live = { id: hex(32), keyId, createdAt: 1_700_000_000, expiresAt: 4_000_000_000 };
+        const old = { id: hex(32), keyId, createdAt: 1_600_000_000, expiresAt: 1_600_000_100 };
+        await store.sessions.insert(live);
+        await store.sessions.insert(old);
+        expect(await store.sessions.get(live.id)).toEqual(live);
+        expect(await store.sessions.get(hex(32))).toBeNull();
+        expect(await store.sessions.deleteExpired(1_600_000_100)).toBeGreaterThanOrEqual(1);
+        expect(await store.sessions.get(old.id)).toBeNull();
+        expect(await store.sessions.get(live.id)).toEqual(live);
+        expect(await store.sessions.delete(live.id)).toBe(true);
+        expect(await store.sessions.delete(live.id)).toBe(false);
+        expect(await store.sessions.get(live.id)).toBeNull();
+      });
+    });
+
     describe('usage', () => {
       it('counts characters per key, and tasks, completed tasks and their seconds per engine', async () => {
         const [a, b] = [newKeyId(), newKeyId()];
@@ -625,7 +643,8 @@ export function describeMigrations(name: string, url: () => string): void {
       const { db } = openDatabase(url());
       try {
         const migrator = await createMigrator(db);
-        await migrator.migrateDown();
+        // Back to the first schema, whatever came after 0002.
+        await migrator.migrateTo('0001_initial');
         expect((await migrator.getMigrations()).filter((m) => m.executedAt).map((m) => m.name)).toEqual(['0001_initial']);
         const key = (id: string, createdAt: number, revokedAt: number | null = null) => ({
           id,

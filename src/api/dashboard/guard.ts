@@ -38,11 +38,14 @@ export function createDashboardGuard(opts: { keys: KeyService; signingSecret: st
   const httpsSite = opts.publicUrl.startsWith('https:');
   const secure = (req: FastifyRequest) => httpsSite || req.protocol === 'https';
 
+  const cookieSession = (req: FastifyRequest) => readSession(secret, parseCookies(req.headers.cookie).get(SESSION_COOKIE), now());
+
+  /** A cookie with a good signature, of a session still stored (not signed out), of a key not revoked. */
   async function signedIn(req: FastifyRequest): Promise<{ principal: Principal; csrf: string } | null> {
-    const session = readSession(secret, parseCookies(req.headers.cookie).get(SESSION_COOKIE), now());
+    const session = cookieSession(req);
     if (!session) return null;
-    const principal = await opts.keys.principalOf(session.keyId);
-    return principal ? { principal, csrf: csrfToken(secret, 'session', session.nonce) } : null;
+    const principal = await opts.keys.sessionPrincipal(session.nonce);
+    return principal && principal.keyId === session.keyId ? { principal, csrf: csrfToken(secret, 'session', session.nonce) } : null;
   }
 
   /** Where a signed-out visitor is sent: the sign-in page, back here afterwards (GET pages only). */
@@ -71,7 +74,7 @@ export function createDashboardGuard(opts: { keys: KeyService; signingSecret: st
     /** preHandler of every POST: the form's `csrf` field must be the session's token. */
     requireCsrf: async (req: FastifyRequest) => {
       const given = (req.body as Record<string, unknown> | undefined)?.csrf;
-      const session = readSession(secret, parseCookies(req.headers.cookie).get(SESSION_COOKIE), now());
+      const session = cookieSession(req);
       if (!session || !csrfMatches(secret, 'session', session.nonce, given)) {
         throw new AppError('invalid_csrf_token', 'this form is out of date or did not come from the dashboard: reload the page and send it again');
       }
@@ -97,16 +100,20 @@ export function createDashboardGuard(opts: { keys: KeyService; signingSecret: st
       }
     },
 
-    /** Signs `principal` in: the session cookie, and the sign-in nonce dropped. */
-    startSession(req: FastifyRequest, reply: FastifyReply, principal: Principal): void {
-      const value = signSession(secret, { keyId: principal.keyId, expiresAt: now() + SESSION_TTL_SECONDS, nonce: newNonce() });
+    /** Signs `principal` in: a stored session, its cookie, and the sign-in nonce dropped. */
+    async startSession(req: FastifyRequest, reply: FastifyReply, principal: Principal): Promise<void> {
+      const { nonce, expiresAt } = await opts.keys.startSession(principal, SESSION_TTL_SECONDS);
+      const value = signSession(secret, { keyId: principal.keyId, expiresAt, nonce });
       reply.header('set-cookie', [
         cookie(SESSION_COOKIE, value, { maxAge: SESSION_TTL_SECONDS, secure: secure(req) }),
         cookie(LOGIN_COOKIE, '', { maxAge: 0, secure: secure(req) }),
       ]);
     },
 
-    endSession(req: FastifyRequest, reply: FastifyReply): void {
+    /** Signs out: the stored session is deleted (every copy of the cookie stops working), and the cookie cleared. */
+    async endSession(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+      const session = cookieSession(req);
+      if (session) await opts.keys.endSession(session.nonce);
       reply.header('set-cookie', cookie(SESSION_COOKIE, '', { maxAge: 0, secure: secure(req) }));
     },
   };

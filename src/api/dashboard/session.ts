@@ -1,10 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * The dashboard's session: a cookie that names the API key by its id (never the key itself),
- * with an expiry and a random nonce, signed with a key derived from SIGNING_SECRET. It is
- * stateless: the server keeps nothing, and checks on every request that the key still exists
- * and is not revoked, so revoking a key ends its sessions at their next request.
+ * The dashboard's session cookie: it names the API key by its id (never the key itself), with an
+ * expiry and a random nonce, signed with a key derived from SIGNING_SECRET, so a forged or
+ * tampered cookie is refused before any lookup. The session itself is a stored row (keyed by the
+ * nonce's hash, see KeyService.startSession): signing out deletes it, and every request checks
+ * it and that the key is not revoked.
  *
  *   v1.<keyId>.<exp unix s>.<nonce>.<HMAC-SHA256 base64url>
  *

@@ -25,7 +25,7 @@ export function signInPages(deps: Pick<DashboardDeps, 'guard' | 'keys'>) {
       try {
         guard.checkLoginForm(req, textField(req.body, 'csrf'));
         const principal = await keys.authenticate(textField(req.body, 'key'));
-        guard.startSession(req, reply, principal);
+        await guard.startSession(req, reply, principal);
         return reply.code(303).header('location', next).send();
       } catch (err) {
         if (!isAppError(err) || (err.code !== 'invalid_api_key' && err.code !== 'invalid_csrf_token')) throw err;
@@ -41,7 +41,7 @@ export function signInPages(deps: Pick<DashboardDeps, 'guard' | 'keys'>) {
     app.post('/admin/logout', { schema: { hide: true } }, async (req, reply) => {
       // Signing out needs the session's token too: another site cannot sign you out.
       if (await guard.signedIn(req)) await guard.requireCsrf(req);
-      guard.endSession(req, reply);
+      await guard.endSession(req, reply);
       return reply.code(303).header('location', '/admin/login').send();
     });
   };

@@ -6,6 +6,7 @@ import { type Database, openDatabase } from './database.js';
 import { createIdempotencyRepo } from './idempotency-repo.js';
 import { createJobsRepo } from './jobs-repo.js';
 import { migrateToLatest } from './migrator.js';
+import { createSessionsRepo } from './sessions-repo.js';
 import { createUsageRepo } from './usage-repo.js';
 import { createVideoTasksRepo } from './video-tasks-repo.js';
 
@@ -30,6 +31,7 @@ export function createStoreOn({ db, dialect, externalChanges }: Database): Kysel
     jobs: createJobsRepo(db, dialect),
     tasks: createVideoTasksRepo(db),
     usage: createUsageRepo(db),
+    sessions: createSessionsRepo(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -21,6 +21,8 @@ import type {
   JobRecord,
   JobRepo,
   KeyUsage,
+  SessionRecord,
+  SessionRepo,
   Store,
   UsageRepo,
   VideoTaskRecord,
@@ -34,6 +36,7 @@ export interface MemoryDatabase {
   idempotency: Map<string, IdempotencyRecord>;
   jobs: Map<string, JobRecord>;
   tasks: Map<string, VideoTaskRecord>;
+  sessions: Map<string, SessionRecord>;
 }
 
 export const createMemoryDatabase = (): MemoryDatabase => ({
@@ -42,6 +45,7 @@ export const createMemoryDatabase = (): MemoryDatabase => ({
   idempotency: new Map(),
   jobs: new Map(),
   tasks: new Map(),
+  sessions: new Map(),
 });
 
 /** A store over `db` (a fresh one by default). After close() every call rejects, as on a destroyed pool. */
@@ -69,6 +73,7 @@ export function createMemoryStore(db: MemoryDatabase = createMemoryDatabase()): 
     jobs: guarded(jobsRepo(db)),
     tasks: guarded(tasksRepo(db)),
     usage: guarded(usageRepo(db)),
+    sessions: guarded(sessionsRepo(db)),
     async ping() {
       open();
     },
@@ -329,6 +334,30 @@ function usageRepo(db: MemoryDatabase): UsageRepo {
       }
       for (const u of byKey.values()) u.engines.sort((a, b) => a.engine.localeCompare(b.engine));
       return [...byKey.values()].sort((a, b) => a.keyId.localeCompare(b.keyId));
+    },
+  };
+}
+
+function sessionsRepo(db: MemoryDatabase): SessionRepo {
+  return {
+    async insert(s) {
+      if (db.sessions.has(s.id)) throw constraintError('dashboard_sessions', 'id');
+      db.sessions.set(s.id, { ...s });
+    },
+    get: async (id) => {
+      const s = db.sessions.get(id);
+      return s ? { ...s } : null;
+    },
+    delete: async (id) => db.sessions.delete(id),
+    async deleteExpired(now) {
+      let n = 0;
+      for (const [id, s] of db.sessions) {
+        if (s.expiresAt <= now) {
+          db.sessions.delete(id);
+          n++;
+        }
+      }
+      return n;
     },
   };
 }
