@@ -87,6 +87,27 @@ describe('dashboard: sessions, CSRF and tenancy', () => {
     expect(String(login.headers['set-cookie'])).toMatch(/; Secure/);
   });
 
+  it('goes back only to a dashboard page after signing in (no open redirect)', async () => {
+    for (const [next, to] of [
+      ['/admin/videos', '/admin/videos'],
+      ['//evil.example/admin', '/admin/characters'],
+      ['https://evil.example/', '/admin/characters'],
+      ['/admin//evil.example', '/admin/characters'],
+      ['/profile/x', '/admin/characters'],
+    ]) {
+      const jar = new Jar();
+      const page = await h.app.inject({ method: 'GET', url: `/admin/login?next=${encodeURIComponent(next!)}` });
+      jar.take(page);
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/admin/login',
+        body: new URLSearchParams({ key: ALICE, csrf: csrfOf(page.body), next: next! }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
+      });
+      expect(res.headers.location, next).toBe(to);
+    }
+  });
+
   it('sets Secure on every cookie when PUBLIC_URL is https', async () => {
     const https = await startHarness({ PUBLIC_URL: 'https://sc.example' });
     try {
