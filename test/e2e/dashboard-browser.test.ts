@@ -214,7 +214,26 @@ describe.skipIf(!hasChromium)('e2e: the dashboard in chromium', () => {
     await page.goto(`${server.url}/admin/characters/new`);
     await page.fill('#video-url', files.url('missing.mp4'));
     await page.fill('#timestamps', '1,2');
-    await Promise.all([page.waitForURL(/\/admin\/characters\/ch_/), page.click('#create')]);
+    // While the form is on its way the button says so and cannot be pressed again (the request is held here until checked).
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await page.route('**/admin/characters', async (route) => {
+      await held;
+      await route.continue();
+    });
+    // A click from the page itself: Playwright's own click would wait for the navigation held above.
+    await page.evaluate(() => document.getElementById('create')!.click());
+    const button = () =>
+      page.evaluate(() => ({
+        text: document.getElementById('create')!.textContent,
+        disabled: (document.getElementById('create') as HTMLButtonElement).disabled,
+      }));
+    await expect.poll(button).toEqual({ text: 'Sending the video…', disabled: true });
+    release();
+    await page.waitForURL(/\/admin\/characters\/ch_/);
+    await page.unroute('**/admin/characters');
     const alert = page.locator('[data-error]');
     await alert.waitFor({ timeout: 60_000 });
     expect(await alert.textContent()).toMatch(/404|not found|could not/i);

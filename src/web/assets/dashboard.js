@@ -63,3 +63,13 @@ function watch(el) {
 }
 
 for (const el of document.querySelectorAll('[data-status-url]')) watch(el);
+
+// A form that starts long work says so at once, and cannot be sent twice.
+for (const form of document.querySelectorAll('form[data-busy]')) {
+  form.addEventListener('submit', () => {
+    const button = form.querySelector('button[type=submit]');
+    if (!button) return;
+    button.disabled = true;
+    button.textContent = form.dataset.busy;
+  });
+}
