@@ -123,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       publicUrl: deps.settings.publicUrl,
       tmpDir: deps.videos.tmpDir,
       maxUploadBytes: deps.videos.maxUploadBytes,
+      rateLimitPerMinute: deps.settings.rateLimitPerMinute,
     }),
   );
 

@@ -357,3 +357,36 @@ describe('dashboard: sessions, CSRF and tenancy', () => {
     expect((await get('/admin/characters', other)).statusCode).toBe(200);
   });
 });
+
+describe('dashboard: RATE_LIMIT_PER_MINUTE counts the forms a key sends', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ RATE_LIMIT_PER_MINUTE: '2' });
+  });
+  afterAll(() => h?.close());
+
+  it('refuses the third form of a minute with 429 and Retry-After; pages and polls are not counted', async () => {
+    const jar = new Jar();
+    await signIn(h.app, jar, ALICE);
+    const get = (url: string) => h.app.inject({ method: 'GET', url, headers: { cookie: jar.header() } });
+    for (let i = 0; i < 5; i++) expect((await get('/admin/characters')).statusCode).toBe(200);
+    const csrf = csrfOf((await get('/admin/videos')).body);
+    const send = () => {
+      const f = form({ csrf, prompt: '' });
+      return h.app.inject({ method: 'POST', url: '/admin/videos', body: f.body, headers: { ...f.headers, cookie: jar.header() } });
+    };
+    expect((await send()).statusCode).toBe(400);
+    expect((await send()).statusCode).toBe(400);
+    const third = await send();
+    expect(third.statusCode).toBe(429);
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    expect(third.body).toContain('rate_limit_exceeded');
+    expect((await get('/admin/videos')).statusCode).toBe(200);
+    // Another key has its own count.
+    const bob = new Jar();
+    await signIn(h.app, bob, BOB);
+    const bobCsrf = csrfOf((await h.app.inject({ method: 'GET', url: '/admin/videos', headers: { cookie: bob.header() } })).body);
+    const f = form({ csrf: bobCsrf, prompt: '' });
+    expect((await h.app.inject({ method: 'POST', url: '/admin/videos', body: f.body, headers: { ...f.headers, cookie: bob.header() } })).statusCode).toBe(400);
+  });
+});

@@ -15,4 +15,6 @@ export interface DashboardDeps {
   publicUrl: string;
   tmpDir: string;
   maxUploadBytes: number;
+  /** RATE_LIMIT_PER_MINUTE: the forms a key may send per minute (pages and status polls are not counted); null: no limit. */
+  rateLimitPerMinute: number | null;
 }

@@ -1,4 +1,5 @@
 import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '../../errors.js';
 import { renderDashboardError } from '../../web/dashboard/errors.js';
@@ -32,6 +33,20 @@ export function dashboardRoutes(deps: DashboardDeps) {
     // biome-ignore lint/nursery/noMisusedPromises: Fastify takes async plugins and awaits them.
     await app.register(async (signed) => {
       signed.addHook('onRequest', deps.guard.requireSession);
+      if (deps.rateLimitPerMinute) {
+        // The forms do what API calls do (create, change, delete): they count per key like them.
+        await signed.register(rateLimit, {
+          max: deps.rateLimitPerMinute,
+          timeWindow: 60_000,
+          hook: 'preHandler',
+          allowList: (req) => req.method !== 'POST',
+          keyGenerator: (req) => req.dashboard?.principal.keyId ?? req.ip,
+          errorResponseBuilder: (_req, ctx) => {
+            const seconds = Math.max(1, Math.ceil(ctx.ttl / 1000));
+            return new AppError('rate_limit_exceeded', `too many forms sent with this key; try again in ${seconds} s`, { retryAfter: seconds });
+          },
+        });
+      }
       signed.addHook('preHandler', async (req) => {
         if (req.method === 'POST') await deps.guard.requireCsrf(req);
       });
@@ -51,6 +66,7 @@ function answerError(err: FastifyError | Error, req: FastifyRequest, reply: Fast
   const appError = isAppError(err) ? err : toAppError(err as FastifyError);
   if (appError.code === 'internal_error') req.log.error({ err }, 'dashboard error');
   const { status } = statusOf(appError.code);
+  if (appError.retryAfter !== undefined) reply.header('retry-after', String(appError.retryAfter));
   if (req.url.endsWith('/status') || req.url.includes('/status?')) {
     return reply
       .code(status)
