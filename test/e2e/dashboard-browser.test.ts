@@ -163,6 +163,17 @@ describe.skipIf(!hasChromium)('e2e: the dashboard in chromium', () => {
     await drag(page, 'start', 5.2);
     expect(await page.inputValue('#timestamps')).toBe('5,6');
     expect(await page.locator('#window-span').evaluate((el) => el.getBoundingClientRect().width)).toBeGreaterThan(0);
+    // With the mouse: the end handle, dragged on the shared track from 6 s to about 4 s, pulls the start along (1 s at least).
+    const box = (await page.locator('#end').boundingBox())!;
+    const xOf = (sec: number) => box.x + 9 + (sec / 6) * (box.width - 18);
+    await page.mouse.move(xOf(6), box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(xOf(4), box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
+    const [s, e] = (await page.inputValue('#timestamps')).split(',').map(Number) as [number, number];
+    expect(e).toBeGreaterThan(3.8);
+    expect(e).toBeLessThan(4.2);
+    expect(Math.round((e - s) * 100) / 100).toBe(1);
     await page.click('#play-window');
     await shot(page, '03-new-character-scrubber');
 
@@ -223,14 +234,14 @@ describe.skipIf(!hasChromium)('e2e: the dashboard in chromium', () => {
       await held;
       await route.continue();
     });
-    // A click from the page itself: Playwright's own click would wait for the navigation held above.
-    await page.evaluate(() => document.getElementById('create')!.click());
-    const button = () =>
-      page.evaluate(() => ({
-        text: document.getElementById('create')!.textContent,
-        disabled: (document.getElementById('create') as HTMLButtonElement).disabled,
-      }));
-    await expect.poll(button).toEqual({ text: 'Sending the video…', disabled: true });
+    // A click from the page itself (Playwright's own would wait for the navigation held above); the
+    // submit handler runs within the click, so the button is read right after it.
+    const button = await page.evaluate(() => {
+      const b = document.getElementById('create') as HTMLButtonElement;
+      b.click();
+      return { text: b.textContent, disabled: b.disabled };
+    });
+    expect(button).toEqual({ text: 'Sending the video…', disabled: true });
     release();
     await page.waitForURL(/\/admin\/characters\/ch_/);
     await page.unroute('**/admin/characters');
