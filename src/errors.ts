@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'not_owner'
   | 'invalid_signature'
   | 'client_not_allowed'
+  | 'admin_only'
+  | 'invalid_csrf_token'
   | 'character_not_found'
   | 'task_not_found'
   | 'not_found'

@@ -164,7 +164,7 @@ export async function createRuntime(
   });
   const webhookQueue = jobQueueDeliveryQueue(queue);
   const webhooks = createWebhookNotifier({ url: config.webhookUrl, secret: config.webhookSecret, queue: webhookQueue, log });
-  const keys = createKeyService(store.keys, { staticKeys: config.apiKeys, adminKeys: config.adminApiKeys });
+  const keys = createKeyService(store.keys, { staticKeys: config.apiKeys, adminKeys: config.adminApiKeys, usage: store.usage, sessions: store.sessions });
   // Characters made before reference sets existed get theirs, once each (the job id is derived from the character's).
   const backfill = await enqueueReferenceBackfill(store, queue);
   if (backfill > 0) log.info({ characters: backfill }, 'reference sets to make from kept clips');

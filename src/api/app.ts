@@ -11,6 +11,8 @@ import type { CharacterService } from '../characters/character-service.js';
 import type { KeyService } from '../keys/key-service.js';
 import { authHook } from './auth.js';
 import { answerConnectionError } from './connection-errors.js';
+import { createDashboardGuard } from './dashboard/guard.js';
+import { dashboardRoutes } from './dashboard/index.js';
 import { frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { type ConnectionSettings, ignoreUnknownExpectations, installUrlLengthLimit, limitConnections, ROUTER_OPTIONS, serverOptions } from './http-server.js';
 import { installJsonBodyParser } from './json-body.js';
@@ -50,7 +52,7 @@ export interface AppDeps {
   /** Video tasks in the OpenAI Videos API shape. */
   videos: Omit<VideoRouteDeps, 'blobs'>;
   logger?: boolean | object;
-  /** Who looks at a page (the dashboard's session); by default everyone is a visitor. */
+  /** Who looks at a page; by default the dashboard's session says. */
   viewer?: PageViewer;
 }
 
@@ -102,16 +104,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await metricsRoutes({ queueDepth: deps.queueDepth, access: deps.settings, work: deps.workMetrics })(app);
   await app.register(healthRoutes(deps.readiness));
   await app.register(assetRoutes());
+  // The dashboard's session (a cookie signed in with a key, not a bearer header) also tells the profile page who looks.
+  const guard = createDashboardGuard({ keys: deps.keys, signingSecret: deps.signingSecret, publicUrl: deps.settings.publicUrl });
   await app.register(
     profileRoutes({
       characters: deps.characters,
       mode: deps.settings.profilePages,
       mediaOrigin: deps.mediaOrigin ?? new URL(deps.settings.publicUrl).origin,
       rateLimitPerMinute: deps.settings.profileRateLimitPerMinute,
-      viewer: deps.viewer,
+      viewer: deps.viewer ?? guard.viewer,
     }),
   );
   await app.register(fileRoutes(deps.blobs, deps.signingSecret));
+
+  await app.register(
+    dashboardRoutes({
+      guard,
+      characters: deps.characters,
+      videos: deps.videos.videos,
+      keys: deps.keys,
+      blobs: deps.blobs,
+      queueDepth: deps.queueDepth,
+      publicUrl: deps.settings.publicUrl,
+      tmpDir: deps.videos.tmpDir,
+      maxUploadBytes: deps.videos.maxUploadBytes,
+      rateLimitPerMinute: deps.settings.rateLimitPerMinute,
+    }),
+  );
 
   // Everything below needs a bearer key.
   // biome-ignore lint/nursery/noMisusedPromises: Fastify takes async plugins and awaits them.

@@ -15,6 +15,8 @@ const TABLE: Record<ErrorCode, [number, string]> = {
   not_owner: [403, 'permission_error'],
   invalid_signature: [403, 'permission_error'],
   client_not_allowed: [403, 'permission_error'],
+  admin_only: [403, 'permission_error'],
+  invalid_csrf_token: [403, 'permission_error'],
   character_not_found: [404, 'not_found_error'],
   task_not_found: [404, 'not_found_error'],
   not_found: [404, 'not_found_error'],

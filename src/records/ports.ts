@@ -110,6 +110,8 @@ export interface ApiKeyRepo {
   /** Revoked keys are returned too: the caller checks `revokedAt`. */
   findByHash(hash: string): Promise<ApiKeyRecord | null>;
   findByOwner(owner: string): Promise<ApiKeyRecord | null>;
+  /** Revoked keys are returned too (the dashboard's session names a key by id). */
+  findById(id: string): Promise<ApiKeyRecord | null>;
   /** Oldest first. */
   list(): Promise<ApiKeyRecord[]>;
   /**
@@ -233,8 +235,42 @@ export interface VideoTaskRepo {
   claimUpstreamSlot(id: string, opts: { engine: string; limit: number; upstreamModel: string; at: number }): Promise<boolean>;
 }
 
+/** A dashboard session: the signed cookie names it, signing out deletes it. */
+export interface SessionRecord {
+  /** sha256 hex of the cookie's nonce. */
+  id: string;
+  keyId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface SessionRepo {
+  insert(s: SessionRecord): Promise<void>;
+  /** The session of that id, expired or not (the caller checks `expiresAt`). */
+  get(id: string): Promise<SessionRecord | null>;
+  /** True when a session was deleted. */
+  delete(id: string): Promise<boolean>;
+  /** Removes the sessions that expired at or before `now` (unix seconds); returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** What a key has used, counted in the database (the dashboard's usage table). */
+export interface KeyUsage {
+  keyId: string;
+  characters: number;
+  /** Per engine: tasks created, tasks completed, and the `seconds` of the completed ones. */
+  engines: { engine: string; tasks: number; completed: number; secondsRendered: number }[];
+}
+
+export interface UsageRepo {
+  /** Every key that has a character or a task, by keyId. */
+  byKey(): Promise<KeyUsage[]>;
+}
+
 export interface Store {
   tasks: VideoTaskRepo;
+  usage: UsageRepo;
+  sessions: SessionRepo;
   keys: ApiKeyRepo;
   characters: CharacterRepo;
   idempotency: IdempotencyRepo;

@@ -10,6 +10,8 @@ export interface VideoView {
   id: string;
   object: 'video';
   model: string;
+  /** The engine that renders it (ENGINE_MODELS at creation time). */
+  engine: string;
   status: VideoTaskRecord['status'];
   progress: number;
   created_at: number;
@@ -28,6 +30,7 @@ export function toVideoView(t: VideoTaskRecord, usernames: Map<string, string>):
     id: t.id,
     object: 'video',
     model: t.model,
+    engine: t.engine,
     status: t.status,
     progress: Math.round(t.progress),
     created_at: t.createdAt,

@@ -127,6 +127,15 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.keys.findByOwner('zzzzzzzzz')).toBeNull();
       });
 
+      it('finds a key by id, revoked ones too', async () => {
+        const k = makeKey();
+        await store.keys.insert(k);
+        expect(await store.keys.findById(k.id)).toEqual(k);
+        await store.keys.revoke(k.id, 1_700_000_500);
+        expect((await store.keys.findById(k.id))?.revokedAt).toBe(1_700_000_500);
+        expect(await store.keys.findById(newKeyId())).toBeNull();
+      });
+
       it('lists keys oldest first', async () => {
         const a = makeKey({ createdAt: 1_600_000_001 });
         const b = makeKey({ createdAt: 1_600_000_002 });
@@ -656,6 +665,48 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('dashboard sessions', () => {
+      it('keeps a session until it is deleted; drops the expired ones', async () => {
+        const keyId = newKeyId();
+        const live = { id: hex(32), keyId, createdAt: 1_700_000_000, expiresAt: 4_000_000_000 };
+        const old = { id: hex(32), keyId, createdAt: 1_600_000_000, expiresAt: 1_600_000_100 };
+        await store.sessions.insert(live);
+        await store.sessions.insert(old);
+        expect(await store.sessions.get(live.id)).toEqual(live);
+        expect(await store.sessions.get(hex(32))).toBeNull();
+        expect(await store.sessions.deleteExpired(1_600_000_100)).toBeGreaterThanOrEqual(1);
+        expect(await store.sessions.get(old.id)).toBeNull();
+        expect(await store.sessions.get(live.id)).toEqual(live);
+        expect(await store.sessions.delete(live.id)).toBe(true);
+        expect(await store.sessions.delete(live.id)).toBe(false);
+        expect(await store.sessions.get(live.id)).toBeNull();
+      });
+    });
+
+    describe('usage', () => {
+      it('counts characters per key, and tasks, completed tasks and their seconds per engine', async () => {
+        const [a, b] = [newKeyId(), newKeyId()];
+        await store.characters.insert(makeCharacter({ keyId: a }));
+        await store.characters.insert(makeCharacter({ keyId: a }));
+        await store.characters.insert(makeCharacter({ keyId: b }));
+        await store.tasks.insert(makeTask({ keyId: a, engine: 'local', status: 'completed', seconds: '8' }));
+        await store.tasks.insert(makeTask({ keyId: a, engine: 'local', status: 'completed', seconds: '4' }));
+        await store.tasks.insert(makeTask({ keyId: a, engine: 'local', status: 'failed', seconds: '12' }));
+        await store.tasks.insert(makeTask({ keyId: a, engine: 'fal', status: 'queued', seconds: '4' }));
+        const usage = await store.usage.byKey();
+        expect(usage.find((u) => u.keyId === a)).toEqual({
+          keyId: a,
+          characters: 2,
+          engines: [
+            { engine: 'fal', tasks: 1, completed: 0, secondsRendered: 0 },
+            { engine: 'local', tasks: 3, completed: 2, secondsRendered: 12 },
+          ],
+        });
+        expect(usage.find((u) => u.keyId === b)).toEqual({ keyId: b, characters: 1, engines: [] });
+        expect(usage.find((u) => u.keyId === newKeyId())).toBeUndefined();
+      });
+    });
+
     it('opens again on the same database (migrations are idempotent) and sees the data', async () => {
       const k = makeKey();
       await store.keys.insert(k);
@@ -698,6 +749,7 @@ export function describeMigrations(name: string, url: () => string): void {
       const { db } = openDatabase(url());
       try {
         const migrator = await createMigrator(db);
+        // Back to the first schema, whatever came after 0002.
         await migrator.migrateTo('0001_initial');
         expect((await migrator.getMigrations()).filter((m) => m.executedAt).map((m) => m.name)).toEqual(['0001_initial']);
         const key = (id: string, createdAt: number, revokedAt: number | null = null) => ({

@@ -16,6 +16,7 @@ export const VideoSchema = z.object({
   id: z.string().describe('video_ + UUID v4'),
   object: z.literal('video'),
   model: z.string(),
+  engine: z.string().describe('the engine that renders it, chosen by model (ENGINE_MODELS)'),
   status: z.enum(['queued', 'in_progress', 'completed', 'failed']),
   progress: z.number(),
   created_at: z.number().int(),

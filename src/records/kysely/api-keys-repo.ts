@@ -41,6 +41,11 @@ export function createApiKeysRepo(db: Kysely<DB>, dialect: Dialect): ApiKeyRepo 
       return row ? rowToKey(row) : null;
     },
 
+    async findById(id) {
+      const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? rowToKey(row) : null;
+    },
+
     async list() {
       const rows = await db.selectFrom('api_keys').selectAll().orderBy('created_at', 'asc').orderBy('id', 'asc').execute();
       return rows.map(rowToKey);

@@ -98,8 +98,16 @@ export interface VideoTasksTable {
   upstream_submitted_at: number | null;
 }
 
+export interface DashboardSessionsTable {
+  id: string;
+  key_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface DB {
   api_keys: ApiKeysTable;
+  dashboard_sessions: DashboardSessionsTable;
   characters: CharactersTable;
   idempotency: IdempotencyTable;
   jobs: JobsTable;

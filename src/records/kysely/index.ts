@@ -6,6 +6,8 @@ import { type Database, openDatabase } from './database.js';
 import { createIdempotencyRepo } from './idempotency-repo.js';
 import { createJobsRepo } from './jobs-repo.js';
 import { migrateToLatest } from './migrator.js';
+import { createSessionsRepo } from './sessions-repo.js';
+import { createUsageRepo } from './usage-repo.js';
 import { createVideoTasksRepo } from './video-tasks-repo.js';
 
 export { type Database, type DB, type Dialect, isPostgresUrl, openDatabase } from './database.js';
@@ -28,6 +30,8 @@ export function createStoreOn({ db, dialect, externalChanges }: Database): Kysel
     idempotency: createIdempotencyRepo(db),
     jobs: createJobsRepo(db, dialect),
     tasks: createVideoTasksRepo(db, dialect),
+    usage: createUsageRepo(db),
+    sessions: createSessionsRepo(db),
     async ping() {
       await sql`select 1`.execute(db);
     },

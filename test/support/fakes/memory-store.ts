@@ -20,7 +20,11 @@ import type {
   IdempotencyRepo,
   JobRecord,
   JobRepo,
+  KeyUsage,
+  SessionRecord,
+  SessionRepo,
   Store,
+  UsageRepo,
   VideoTaskRecord,
   VideoTaskRepo,
 } from '../../../src/records/ports.js';
@@ -32,6 +36,7 @@ export interface MemoryDatabase {
   idempotency: Map<string, IdempotencyRecord>;
   jobs: Map<string, JobRecord>;
   tasks: Map<string, VideoTaskRecord>;
+  sessions: Map<string, SessionRecord>;
 }
 
 export const createMemoryDatabase = (): MemoryDatabase => ({
@@ -40,6 +45,7 @@ export const createMemoryDatabase = (): MemoryDatabase => ({
   idempotency: new Map(),
   jobs: new Map(),
   tasks: new Map(),
+  sessions: new Map(),
 });
 
 /** A store over `db` (a fresh one by default). After close() every call rejects, as on a destroyed pool. */
@@ -66,6 +72,8 @@ export function createMemoryStore(db: MemoryDatabase = createMemoryDatabase()): 
     idempotency: guarded(idempotencyRepo(db)),
     jobs: guarded(jobsRepo(db)),
     tasks: guarded(tasksRepo(db)),
+    usage: guarded(usageRepo(db)),
+    sessions: guarded(sessionsRepo(db)),
     async ping() {
       open();
     },
@@ -116,6 +124,7 @@ function keysRepo(db: MemoryDatabase): ApiKeyRepo {
     },
     findByHash: async (hash) => find((k) => k.hash === hash),
     findByOwner: async (owner) => find((k) => k.owner === owner),
+    findById: async (id) => find((k) => k.id === id),
     async list() {
       return [...db.keys.values()].sort(byCreatedThenId).map(copy);
     },
@@ -331,6 +340,56 @@ function tasksRepo(db: MemoryDatabase): VideoTaskRepo {
       if (busy.length >= limit) return false;
       db.tasks.set(id, copy({ ...t, upstreamSubmittedAt: at, upstreamModel }));
       return true;
+    },
+  };
+}
+
+function usageRepo(db: MemoryDatabase): UsageRepo {
+  return {
+    async byKey() {
+      const byKey = new Map<string, KeyUsage>();
+      const entry = (keyId: string) => {
+        const u = byKey.get(keyId) ?? { keyId, characters: 0, engines: [] };
+        byKey.set(keyId, u);
+        return u;
+      };
+      for (const c of db.characters.values()) entry(c.keyId).characters++;
+      for (const t of db.tasks.values()) {
+        const u = entry(t.keyId);
+        const e = u.engines.find((x) => x.engine === t.engine) ?? { engine: t.engine, tasks: 0, completed: 0, secondsRendered: 0 };
+        if (!u.engines.includes(e)) u.engines.push(e);
+        e.tasks++;
+        if (t.status === 'completed') {
+          e.completed++;
+          e.secondsRendered += Number(t.seconds);
+        }
+      }
+      for (const u of byKey.values()) u.engines.sort((a, b) => a.engine.localeCompare(b.engine));
+      return [...byKey.values()].sort((a, b) => a.keyId.localeCompare(b.keyId));
+    },
+  };
+}
+
+function sessionsRepo(db: MemoryDatabase): SessionRepo {
+  return {
+    async insert(s) {
+      if (db.sessions.has(s.id)) throw constraintError('dashboard_sessions', 'id');
+      db.sessions.set(s.id, { ...s });
+    },
+    get: async (id) => {
+      const s = db.sessions.get(id);
+      return s ? { ...s } : null;
+    },
+    delete: async (id) => db.sessions.delete(id),
+    async deleteExpired(now) {
+      let n = 0;
+      for (const [id, s] of db.sessions) {
+        if (s.expiresAt <= now) {
+          db.sessions.delete(id);
+          n++;
+        }
+      }
+      return n;
     },
   };
 }

@@ -3,6 +3,7 @@ import { initial } from './0001_initial.js';
 import { uniqueKeyNames } from './0002_unique_key_names.js';
 import { referenceSet } from './0003_reference_set.js';
 import { taskUpstream } from './0004_task_upstream.js';
+import { dashboardSessions } from './0005_dashboard_sessions.js';
 
 /**
  * Every migration, by name, in order. A static map rather than a folder read, so it works the
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0002_unique_key_names': uniqueKeyNames,
   '0003_reference_set': referenceSet,
   '0004_task_upstream': taskUpstream,
+  '0005_dashboard_sessions': dashboardSessions,
 };
