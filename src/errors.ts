@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'source_unreachable'
   | 'source_timeout'
   | 'engine_error'
+  | 'moderation_blocked'
   | 'internal_error';
 
 export class AppError extends Error {

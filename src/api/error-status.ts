@@ -34,6 +34,7 @@ const TABLE: Record<ErrorCode, [number, string]> = {
   source_unreachable: [502, 'upstream_error'],
   source_timeout: [504, 'upstream_error'],
   engine_error: [502, 'upstream_error'],
+  moderation_blocked: [422, 'invalid_request_error'],
   internal_error: [500, 'server_error'],
 };
 
