@@ -10,8 +10,10 @@ import { createMakeCharacterJob } from './characters/make-character.js';
 import type { Config } from './config/config.js';
 import { makePrivateDir, makePrivateFiles } from './config/private-files.js';
 import { loadSigningSecret } from './config/signing-secret.js';
+import { createFalEngine, FAL_ENGINE_NAME } from './engines/fal/index.js';
 import { createLocalEngine } from './engines/local/index.js';
-import { createEngineRegistry, modelMapFromSetting } from './engines/registry.js';
+import type { Engine } from './engines/ports.js';
+import { createEngineRegistry } from './engines/registry.js';
 import type { NetworkOverrides } from './fetch/download-options.js';
 import { createSourceFetcher } from './fetch/source-fetcher.js';
 import { createInProcessQueue } from './jobs/inprocess/inprocess-queue.js';
@@ -87,10 +89,29 @@ export async function createRuntime(
     syncWaitMs: config.syncWaitMs,
     probeDurationSec: async (path) => (await media.probe(path)).durationSec,
   });
-  const engines = createEngineRegistry(
-    [createLocalEngine({ binaries: { ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath }, maxMemoryMb: config.ffmpegMaxMemoryMb })],
-    modelMapFromSetting(config.engineModels ?? undefined),
-  );
+  const binaries = { ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath };
+  const engineList: Engine[] = [createLocalEngine({ binaries, maxMemoryMb: config.ffmpegMaxMemoryMb })];
+  const routedTo = (engine: string) => [
+    ...new Set(Object.values(config.engineRoutes).flatMap((r) => (r.engine === engine && r.upstreamModel ? [r.upstreamModel] : []))),
+  ];
+  // A hosted engine exists only when a model is routed to it (config.ts already refused a route without its key).
+  if (config.falKey && routedTo(FAL_ENGINE_NAME).length > 0) {
+    engineList.push(
+      createFalEngine({
+        key: config.falKey,
+        queueUrl: config.falQueueUrl,
+        concurrency: config.engineConcurrency,
+        pollIntervalMs: config.enginePollIntervalMs,
+        taskTimeoutMs: config.engineTaskTimeoutMs,
+        // The upstream's result: the same address rules and MAX_SOURCE_BYTES cap as any source.
+        download: (url, dest, signal) => fetcher.fetchToFile(url, dest, signal),
+        binaries,
+        maxMemoryMb: config.ffmpegMaxMemoryMb,
+        upstreamModels: routedTo(FAL_ENGINE_NAME),
+      }),
+    );
+  }
+  const engines = createEngineRegistry(engineList, config.engineRoutes);
   // input_reference images: the same address rules, their own (small) size cap.
   const referenceFetcher = createSourceFetcher({ ...fetchLimits, maxBytes: config.maxReferenceImageBytes }, opts.network);
   const videos = createVideoService({
@@ -122,6 +143,7 @@ export async function createRuntime(
       engines,
       workDir,
       log,
+      signPublicUrl: config.publicUrlReachable ? signUrl : undefined,
       onSettled: (t) => webhooks.notify(t.status === 'completed' ? 'video.completed' : 'video.failed', t.id),
     }),
     // Always registered: with webhooks off it drops deliveries recorded earlier instead of leaving them queued.

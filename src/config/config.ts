@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { engineRoutesFromSetting, HOSTED_ENGINE_CREDENTIALS, type ModelRoute } from './engine-models.js';
 
 /** The one reader of process.env. Every setting (README "Settings", docs/api.md), typed and validated at boot. */
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -37,6 +38,18 @@ const schema = z.object({
     .regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be whsec_ + base64')
     .optional(),
   ENGINE_MODELS: z.string().optional(),
+  FAL_KEY: z.string().min(1).optional(),
+  FAL_QUEUE_URL: z.url({ protocol: /^https?$/ }).default('https://queue.fal.run'),
+  // Upstream jobs one hosted engine runs at once, over every process sharing the database.
+  ENGINE_CONCURRENCY: positiveInt.default(4),
+  // A hosted render that has not finished this long after its submit is cancelled upstream and fails.
+  ENGINE_TASK_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(30 * 60_000),
+  ENGINE_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(5000),
+  PUBLIC_URL_REACHABLE: bool.default(false),
   VIDEO_POLL_AFTER_MS: positiveInt.default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
@@ -83,7 +96,15 @@ export interface Config {
   jobMaxAttempts: number;
   webhookUrl: string | null;
   webhookSecret: string | null;
-  engineModels: string | null;
+  /** ENGINE_MODELS applied over the default routes: every model the service accepts, with its engine. */
+  engineRoutes: Record<string, ModelRoute>;
+  falKey: string | null;
+  falQueueUrl: string;
+  engineConcurrency: number;
+  engineTaskTimeoutMs: number;
+  enginePollIntervalMs: number;
+  /** PUBLIC_URL is reachable from the upstreams: send signed URLs (and clips) instead of inline data. */
+  publicUrlReachable: boolean;
   videoPollAfterMs: number;
   logLevel: string;
   ffmpegPath: string;
@@ -140,6 +161,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
     throw new ConfigError(`invalid setting HEADERS_TIMEOUT_MS=${e.HEADERS_TIMEOUT_MS}: must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS})`);
   }
+  let engineRoutes: Record<string, ModelRoute>;
+  try {
+    engineRoutes = engineRoutesFromSetting(e.ENGINE_MODELS);
+  } catch (err) {
+    throw new ConfigError(`invalid setting ${(err as Error).message}`);
+  }
+  const settings: Record<string, unknown> = e;
+  for (const [model, route] of Object.entries(engineRoutes)) {
+    const needed = HOSTED_ENGINE_CREDENTIALS[route.engine];
+    if (needed && !settings[needed]) throw new ConfigError(`missing setting ${needed}: ENGINE_MODELS routes ${model} to the ${route.engine} engine`);
+  }
   const metricsAllow = list(e.METRICS_ALLOW);
   const badRange = metricsAllow.find((r) => !isAddressOrCidr(r));
   if (badRange !== undefined) {
@@ -172,7 +204,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     webhookUrl: e.WEBHOOK_URL ?? null,
     webhookSecret: e.WEBHOOK_SECRET ?? null,
-    engineModels: e.ENGINE_MODELS ?? null,
+    engineRoutes,
+    falKey: e.FAL_KEY ?? null,
+    falQueueUrl: e.FAL_QUEUE_URL.replace(/\/+$/, ''),
+    engineConcurrency: e.ENGINE_CONCURRENCY,
+    engineTaskTimeoutMs: e.ENGINE_TASK_TIMEOUT_MS,
+    enginePollIntervalMs: e.ENGINE_POLL_INTERVAL_MS,
+    publicUrlReachable: e.PUBLIC_URL_REACHABLE,
     videoPollAfterMs: e.VIDEO_POLL_AFTER_MS,
     logLevel: e.LOG_LEVEL,
     ffmpegPath: e.FFMPEG_PATH,

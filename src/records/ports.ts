@@ -180,6 +180,12 @@ export interface VideoTaskRecord {
   createdAt: number;
   completedAt: number | null;
   expiresAt: number | null;
+  /** Hosted engines: the upstream's job id, written right after the upstream accepted the job. */
+  upstreamId?: string | null;
+  /** Hosted engines: the upstream model the job went to. */
+  upstreamModel?: string | null;
+  /** Hosted engines: when the submit began (unix ms), set before it is sent; the task timeout counts from it. */
+  upstreamSubmittedAt?: number | null;
 }
 
 export interface VideoTaskRepo {
@@ -192,6 +198,13 @@ export interface VideoTaskRepo {
   listByKey(keyId: string, opts: { limit: number; order: 'asc' | 'desc'; after?: string }): Promise<{ items: VideoTaskRecord[]; hasMore: boolean }>;
   update(id: string, patch: Partial<Omit<VideoTaskRecord, 'id' | 'keyId'>>): Promise<VideoTaskRecord | null>;
   delete(id: string): Promise<boolean>;
+  /**
+   * Takes an upstream slot of `engine` for the task, atomically over every process sharing the
+   * database: when the task is `in_progress`, has not begun a submit, and fewer than `limit`
+   * in-progress tasks of that engine have, sets `upstreamSubmittedAt = at` and `upstreamModel`
+   * and returns true; else false. A slot is freed when its task settles or is deleted.
+   */
+  claimUpstreamSlot(id: string, opts: { engine: string; limit: number; upstreamModel: string; at: number }): Promise<boolean>;
 }
 
 export interface Store {

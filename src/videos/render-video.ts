@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { videoKeys } from '../blob-keys.js';
 import type { BlobStore } from '../blobs/ports.js';
+import type { UrlSigner } from '../characters/ports.js';
 import { unixNow } from '../clock.js';
-import type { EngineRegistry, RenderCharacter } from '../engines/ports.js';
+import type { EngineRegistry, RenderCharacter, UpstreamCheckpoint } from '../engines/ports.js';
 import { AppError, isAppError } from '../errors.js';
 import type { JobContext } from '../jobs/ports.js';
 import type { Store, VideoTaskRecord } from '../records/ports.js';
@@ -19,6 +20,17 @@ export interface RenderVideoDeps {
   onSettled?: (task: VideoTaskRecord) => Promise<void>;
   log?: { error(obj: object, msg: string): void };
   now?: () => number;
+  /**
+   * Signs URLs of this service for the characters' media: given only when PUBLIC_URL is reachable
+   * from outside (PUBLIC_URL_REACHABLE=true), so hosted engines may send links instead of inline data.
+   */
+  signPublicUrl?: UrlSigner;
+}
+
+/** The reference set of a character (the refset branch adds these to CharacterRecord; read guarded until then). */
+interface ReferenceSet {
+  referenceKeys?: string[];
+  voiceKey?: string | null;
 }
 
 /** How often progress is written to the store at most. */
@@ -34,6 +46,8 @@ export function createRenderVideoJob(deps: RenderVideoDeps) {
     return dest;
   }
 
+  // Checked again here, before any engine (and so any upstream) sees the task: a character made
+  // private or deleted since the task was created is refused.
   async function prepareCharacters(t: VideoTaskRecord, dir: string, signal: AbortSignal): Promise<RenderCharacter[]> {
     const out: RenderCharacter[] = [];
     for (const id of t.characterIds) {
@@ -41,22 +55,58 @@ export function createRenderVideoJob(deps: RenderVideoDeps) {
       if (!c || c.status !== 'ready' || !c.clipKey || !c.portraitKey) {
         throw new AppError('cameo_permission_denied', `character ${id} is no longer available`);
       }
+      if (c.keyId !== t.keyId && c.visibility !== 'public') {
+        throw new AppError('cameo_permission_denied', `you may no longer use the character ${c.username}`);
+      }
+      const refs = c as typeof c & ReferenceSet;
+      const referenceKeys = refs.referenceKeys ?? [];
+      const voiceKey = refs.voiceKey ?? null;
+      const framePaths: string[] = [];
+      for (const [i, key] of referenceKeys.entries()) framePaths.push(await download(key, join(dir, `${c.id}-frame-${i}.jpg`), signal));
+      const sign = deps.signPublicUrl;
       out.push({
         id: c.id,
         username: c.username,
         displayName: c.displayName,
         clipPath: await download(c.clipKey, join(dir, `${c.id}.mp4`), signal),
         portraitPath: await download(c.portraitKey, join(dir, `${c.id}.webp`), signal),
+        framePaths,
+        voicePath: voiceKey ? await download(voiceKey, join(dir, `${c.id}-voice${extensionOf(voiceKey)}`), signal) : null,
+        publicUrls: sign
+          ? { portrait: sign(c.portraitKey), clip: sign(c.clipKey), frames: referenceKeys.map((k) => sign(k)), voice: voiceKey ? sign(voiceKey) : null }
+          : null,
       });
     }
     return out;
   }
 
-  async function render(t: VideoTaskRecord, signal: AbortSignal) {
+  /** The task's memory of its upstream job, in the store (see UpstreamCheckpoint). */
+  function checkpointOf(t: VideoTaskRecord): UpstreamCheckpoint {
+    const submittedAt = t.upstreamSubmittedAt ?? null;
+    const state: UpstreamCheckpoint['state'] =
+      submittedAt === null
+        ? { phase: 'none' }
+        : t.upstreamId
+          ? { phase: 'submitted', job: { id: t.upstreamId, model: t.upstreamModel ?? '', submittedAt } }
+          : { phase: 'submitting', since: submittedAt };
+    return {
+      state,
+      claimSlot: (limit, upstreamModel, at) => store.tasks.claimUpstreamSlot(t.id, { engine: t.engine, limit, upstreamModel, at }),
+      async recordSubmitted(job) {
+        await store.tasks.update(t.id, { upstreamId: job.id, upstreamModel: job.model, upstreamSubmittedAt: job.submittedAt });
+      },
+      exists: async () => (await store.tasks.get(t.id)) !== null,
+    };
+  }
+
+  async function render(task: VideoTaskRecord, signal: AbortSignal) {
+    let t = task;
     await mkdir(deps.workDir, { recursive: true });
     const dir = await mkdtemp(join(deps.workDir, `${t.id}-`));
     try {
-      await store.tasks.update(t.id, { status: 'in_progress', progress: 0 });
+      const started = await store.tasks.update(t.id, { status: 'in_progress' });
+      if (!started) return null;
+      t = started;
       const engine = deps.engines.engineFor(t.model);
       const characters = await prepareCharacters(t, dir, signal);
       const inputReferencePath = t.inputReferenceKey ? await download(t.inputReferenceKey, join(dir, 'input-reference'), signal) : null;
@@ -69,7 +119,19 @@ export function createRenderVideoJob(deps: RenderVideoDeps) {
       let lastWrite = 0;
       let pending: Promise<unknown> = Promise.resolve();
       const result = await engine.render(
-        { taskId: t.id, prompt: t.prompt, width, height, seconds: Number(t.seconds), inputReferencePath, characters, remixOfVideoPath, workDir: dir },
+        {
+          taskId: t.id,
+          prompt: t.prompt,
+          width,
+          height,
+          seconds: Number(t.seconds),
+          inputReferencePath,
+          characters,
+          remixOfVideoPath,
+          workDir: dir,
+          upstreamModel: deps.engines.upstreamModelFor(t.model),
+          upstream: checkpointOf(t),
+        },
         (percent) => {
           // The bar stops at 99 until the variants are stored.
           const p = Math.min(99, Math.floor(percent));
@@ -97,6 +159,8 @@ export function createRenderVideoJob(deps: RenderVideoDeps) {
       await rm(dir, { recursive: true, force: true });
     }
   }
+
+  const extensionOf = (key: string) => key.match(/\.[a-z0-9]{1,5}$/i)?.[0] ?? '';
 
   return async function renderVideoJob(payload: { taskId: string }, ctx: JobContext): Promise<void> {
     const t = await store.tasks.get(payload.taskId);

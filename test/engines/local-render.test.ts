@@ -173,6 +173,8 @@ beforeAll(async () => {
     displayName: `Character ${i}`,
     clipPath: join(fx, `clip${i}.mp4`),
     portraitPath: join(fx, `portrait${i}.webp`),
+    framePaths: [],
+    voicePath: null,
   }));
 });
 

@@ -74,6 +74,9 @@ export function makeTask(over: Partial<VideoTaskRecord> = {}): VideoTaskRecord {
     createdAt: 1_700_000_000,
     completedAt: null,
     expiresAt: null,
+    upstreamId: null,
+    upstreamModel: null,
+    upstreamSubmittedAt: null,
     ...over,
   };
 }
@@ -492,6 +495,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           durationSec: 4.04,
           completedAt: 1_700_000_010,
           expiresAt: 1_700_086_410,
+          upstreamId: 'b8c1f6a2-0d1e-4c55-9a3e-2f1d7c9e4b10',
+          upstreamModel: 'bytedance/seedance-2.0/reference-to-video',
+          upstreamSubmittedAt: 1_700_000_001_234,
         });
         await store.tasks.insert(t);
         expect(await store.tasks.get(t.id)).toEqual(t);
@@ -548,6 +554,37 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.tasks.delete(t.id)).toBe(false);
         expect(await store.tasks.get(t.id)).toBeNull();
       });
+
+      it('hands out at most `limit` upstream slots of an engine, only to in-progress tasks not yet submitted; settling or deleting frees one', async () => {
+        const engine = `fal_${hex(4)}`;
+        const opts = (at: number) => ({ engine, limit: 2, upstreamModel: 'm/x', at });
+        const [a, b, c] = [0, 1, 2].map(() => makeTask({ engine, status: 'in_progress' }));
+        const queued = makeTask({ engine });
+        const other = makeTask({ engine: `${engine}x`, status: 'in_progress' });
+        for (const t of [a, b, c, queued, other]) await store.tasks.insert(t);
+        expect(await store.tasks.claimUpstreamSlot(queued.id, opts(1))).toBe(false);
+        expect(await store.tasks.claimUpstreamSlot(a.id, opts(10))).toBe(true);
+        expect(await store.tasks.claimUpstreamSlot(a.id, opts(11))).toBe(false);
+        expect(await store.tasks.get(a.id)).toMatchObject({ upstreamSubmittedAt: 10, upstreamModel: 'm/x', upstreamId: null });
+        expect(await store.tasks.claimUpstreamSlot(b.id, opts(12))).toBe(true);
+        expect(await store.tasks.claimUpstreamSlot(c.id, opts(13))).toBe(false);
+        expect(await store.tasks.claimUpstreamSlot(other.id, { ...opts(13), engine: `${engine}x` })).toBe(true);
+        await store.tasks.update(a.id, { status: 'completed' });
+        expect(await store.tasks.claimUpstreamSlot(c.id, opts(14))).toBe(true);
+        await store.tasks.delete(b.id);
+        const d = makeTask({ engine, status: 'in_progress' });
+        await store.tasks.insert(d);
+        expect(await store.tasks.claimUpstreamSlot(d.id, opts(15))).toBe(true);
+        expect(await store.tasks.claimUpstreamSlot(`video_${randomUUID()}`, opts(16))).toBe(false);
+      });
+
+      it('gives each upstream slot to one of many concurrent claimers', async () => {
+        const engine = `fal_${hex(4)}`;
+        const tasks = Array.from({ length: 8 }, () => makeTask({ engine, status: 'in_progress' }));
+        for (const t of tasks) await store.tasks.insert(t);
+        const won = await Promise.all(tasks.map((t, i) => store.tasks.claimUpstreamSlot(t.id, { engine, limit: 3, upstreamModel: 'm', at: i })));
+        expect(won.filter(Boolean)).toHaveLength(3);
+      });
     });
 
     it('opens again on the same database (migrations are idempotent) and sees the data', async () => {
@@ -592,7 +629,7 @@ export function describeMigrations(name: string, url: () => string): void {
       const { db } = openDatabase(url());
       try {
         const migrator = await createMigrator(db);
-        await migrator.migrateDown();
+        await migrator.migrateTo('0001_initial');
         expect((await migrator.getMigrations()).filter((m) => m.executedAt).map((m) => m.name)).toEqual(['0001_initial']);
         const key = (id: string, createdAt: number, revokedAt: number | null = null) => ({
           id,

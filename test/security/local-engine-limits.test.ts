@@ -88,7 +88,17 @@ describe('local engine: time and memory limits', () => {
     await sharp({ create: { width: 256, height: 256, channels: 3, background: '#2980b9' } })
       .webp()
       .toFile(join(fx, 'portrait.webp'));
-    chars = [{ id: 'ch_0', username: 'marina.lee', displayName: 'Marina', clipPath: join(fx, 'clip.mp4'), portraitPath: join(fx, 'portrait.webp') }];
+    chars = [
+      {
+        id: 'ch_0',
+        username: 'marina.lee',
+        displayName: 'Marina',
+        clipPath: join(fx, 'clip.mp4'),
+        portraitPath: join(fx, 'portrait.webp'),
+        framePaths: [],
+        voicePath: null,
+      },
+    ];
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
 

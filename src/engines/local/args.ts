@@ -309,11 +309,13 @@ export interface PreviewSpec {
   seconds: number;
   thumbnailPath: string;
   spritesheetPath: string;
+  /** Frames in the video, when it was not rendered here at FPS (a hosted engine's result). */
+  frameCount?: number;
 }
 
 /** One decode of the video, two outputs: the middle frame as WebP, a 5x2 tile as JPEG. */
 export function buildPreviewArgs(spec: PreviewSpec): string[] {
-  const total = Math.round(spec.seconds * FPS);
+  const total = spec.frameCount ?? Math.round(spec.seconds * FPS);
   const mid = Math.floor(total / 2);
   const th = thumbnailSize(spec.width, spec.height);
   const tile = spriteTileSize(spec.width, spec.height);

@@ -88,6 +88,9 @@ export interface VideoTasksTable {
   created_at: number;
   completed_at: number | null;
   expires_at: number | null;
+  upstream_id: string | null;
+  upstream_model: string | null;
+  upstream_submitted_at: number | null;
 }
 
 export interface DB {

@@ -27,7 +27,7 @@ export function createStoreOn({ db, dialect, externalChanges }: Database): Kysel
     characters: createCharactersRepo(db, dialect),
     idempotency: createIdempotencyRepo(db),
     jobs: createJobsRepo(db, dialect),
-    tasks: createVideoTasksRepo(db),
+    tasks: createVideoTasksRepo(db, dialect),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -1,7 +1,7 @@
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import { type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import { AppError } from '../../errors.js';
 import type { VideoTaskRecord, VideoTaskRepo } from '../ports.js';
-import type { DB, VideoTasksTable } from './database.js';
+import type { DB, Dialect, VideoTasksTable } from './database.js';
 import { fromJson, toJson } from './json-column.js';
 
 type Row = Selectable<VideoTasksTable>;
@@ -31,6 +31,9 @@ export const taskToRow = (t: VideoTaskRecord): Row => ({
   created_at: t.createdAt,
   completed_at: t.completedAt,
   expires_at: t.expiresAt,
+  upstream_id: t.upstreamId ?? null,
+  upstream_model: t.upstreamModel ?? null,
+  upstream_submitted_at: t.upstreamSubmittedAt ?? null,
 });
 
 export const rowToTask = (r: Row): VideoTaskRecord => ({
@@ -55,6 +58,9 @@ export const rowToTask = (r: Row): VideoTaskRecord => ({
   createdAt: Number(r.created_at),
   completedAt: numOrNull(r.completed_at),
   expiresAt: numOrNull(r.expires_at),
+  upstreamId: r.upstream_id,
+  upstreamModel: r.upstream_model,
+  upstreamSubmittedAt: numOrNull(r.upstream_submitted_at),
 });
 
 function patchToRow(p: Patch): Updateable<VideoTasksTable> {
@@ -78,10 +84,13 @@ function patchToRow(p: Patch): Updateable<VideoTasksTable> {
   if (p.createdAt !== undefined) row.created_at = p.createdAt;
   if (p.completedAt !== undefined) row.completed_at = p.completedAt;
   if (p.expiresAt !== undefined) row.expires_at = p.expiresAt;
+  if (p.upstreamId !== undefined) row.upstream_id = p.upstreamId;
+  if (p.upstreamModel !== undefined) row.upstream_model = p.upstreamModel;
+  if (p.upstreamSubmittedAt !== undefined) row.upstream_submitted_at = p.upstreamSubmittedAt;
   return row;
 }
 
-export function createVideoTasksRepo(db: Kysely<DB>): VideoTaskRepo {
+export function createVideoTasksRepo(db: Kysely<DB>, dialect: Dialect = 'sqlite'): VideoTaskRepo {
   const get = async (id: string): Promise<VideoTaskRecord | null> => {
     const row = await db.selectFrom('video_tasks').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? rowToTask(row) : null;
@@ -120,6 +129,34 @@ export function createVideoTasksRepo(db: Kysely<DB>): VideoTaskRepo {
     async delete(id) {
       const res = await db.deleteFrom('video_tasks').where('id', '=', id).executeTakeFirst();
       return Number(res.numDeletedRows) > 0;
+    },
+
+    // One conditional UPDATE whose subquery counts the slots in use. SQLite runs writers one at a
+    // time, so that is atomic there; PostgreSQL's READ COMMITTED would let two claimers count the
+    // same slots, so there the claim runs under a transaction-scoped advisory lock per engine.
+    async claimUpstreamSlot(id, { engine, limit, upstreamModel, at }) {
+      return db.transaction().execute(async (trx) => {
+        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`sora-upstream-slots:${engine}`}))`.execute(trx);
+        const res = await trx
+          .updateTable('video_tasks')
+          .set({ upstream_submitted_at: at, upstream_model: upstreamModel })
+          .where('id', '=', id)
+          .where('status', '=', 'in_progress')
+          .where('upstream_submitted_at', 'is', null)
+          .where(
+            (eb) =>
+              eb
+                .selectFrom('video_tasks as busy')
+                .select((b) => b.fn.countAll().as('n'))
+                .where('busy.engine', '=', engine)
+                .where('busy.status', '=', 'in_progress')
+                .where('busy.upstream_submitted_at', 'is not', null),
+            '<',
+            limit,
+          )
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) > 0;
+      });
     },
   };
 }

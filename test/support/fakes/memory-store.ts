@@ -300,5 +300,13 @@ function tasksRepo(db: MemoryDatabase): VideoTaskRepo {
       return copy(next);
     },
     delete: async (id) => db.tasks.delete(id),
+    async claimUpstreamSlot(id, { engine, limit, upstreamModel, at }) {
+      const t = db.tasks.get(id);
+      if (!t || t.status !== 'in_progress' || (t.upstreamSubmittedAt ?? null) !== null) return false;
+      const busy = [...db.tasks.values()].filter((o) => o.engine === engine && o.status === 'in_progress' && (o.upstreamSubmittedAt ?? null) !== null);
+      if (busy.length >= limit) return false;
+      db.tasks.set(id, copy({ ...t, upstreamSubmittedAt: at, upstreamModel }));
+      return true;
+    },
   };
 }

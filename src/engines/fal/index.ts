@@ -1,0 +1,45 @@
+import type { MediaBinaries } from '../../ffmpeg/binaries.js';
+import { createHostedEngine } from '../hosted-engine.js';
+import type { Engine } from '../ports.js';
+import type { RetryPolicy } from '../upstream-http.js';
+import { createFalApi } from './fal-api.js';
+import { falFamilyOf } from './families.js';
+
+export { falFamilyOf } from './families.js';
+
+export const FAL_ENGINE_NAME = 'fal';
+
+export interface FalEngineOptions {
+  key: string;
+  queueUrl: string;
+  concurrency: number;
+  pollIntervalMs: number;
+  taskTimeoutMs: number;
+  download(url: string, dest: string, signal: AbortSignal): Promise<unknown>;
+  binaries: MediaBinaries;
+  maxMemoryMb?: number;
+  /** The upstream models routed to fal: each must be of a family the engine knows (checked now, at boot). */
+  upstreamModels: string[];
+  retry?: RetryPolicy;
+}
+
+/** The fal engine: the fal queue behind the hosted-engine framework. */
+export function createFalEngine(opts: FalEngineOptions): Engine {
+  for (const m of opts.upstreamModels) {
+    if (!falFamilyOf(m)) {
+      throw new Error(
+        `ENGINE_MODELS: the fal engine does not know the model '${m}' (known: Seedance 2.0, Kling O3 and Veo 3.1 reference-to-video, e.g. bytedance/seedance-2.0/reference-to-video)`,
+      );
+    }
+  }
+  return createHostedEngine({
+    name: FAL_ENGINE_NAME,
+    api: createFalApi({ key: opts.key, queueUrl: opts.queueUrl, retry: opts.retry }),
+    concurrency: opts.concurrency,
+    pollIntervalMs: opts.pollIntervalMs,
+    taskTimeoutMs: opts.taskTimeoutMs,
+    download: opts.download,
+    binaries: opts.binaries,
+    maxMemoryMb: opts.maxMemoryMb,
+  });
+}
