@@ -1,103 +1,148 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArkHttpError, createArkApi } from '../../src/engines/ark/api.js';
-import { toCreateTask } from '../../src/engines/ark/request.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createArkApi } from '../../src/engines/ark/ark-api.js';
+import type { UpstreamApi, UpstreamCharacter, UpstreamRender } from '../../src/engines/upstream-api.js';
+import { UpstreamRefusal } from '../../src/engines/upstream-api.js';
 import { type ArkFake, startArkFake } from '../support/fakes/ark-api.js';
 import { makeVideo } from '../support/videos.js';
 
-/** The ark API client (where to call) against the loopback fake of ModelArk. */
-describe('ark api client against the ModelArk fake', () => {
+const KEY = 'ark-test-key';
+const MODEL = 'seedance-test';
+const jpeg = (s: string) => ({ url: `data:image/jpeg;base64,${Buffer.from(s).toString('base64')}`, contentType: 'image/jpeg' });
+const ada: UpstreamCharacter = {
+  username: 'sapkomrid.oddwingduo',
+  displayName: 'Ada',
+  portrait: jpeg('portrait'),
+  frames: [jpeg('frame1'), jpeg('frame2')],
+  voice: null,
+  clip: null,
+};
+const render: UpstreamRender = {
+  taskId: 'video_1',
+  model: MODEL,
+  prompt: `@${ada.username} waves at the camera`,
+  width: 1280,
+  height: 720,
+  seconds: 8,
+  characters: [ada],
+  inputReference: null,
+};
+
+/** The ark adapter (an UpstreamApi) against the loopback fake of ModelArk. */
+describe('ark adapter against the ModelArk fake', () => {
   let fake: ArkFake;
   let videoPath: string;
+  let api: UpstreamApi;
   const signal = new AbortController().signal;
+  const job = (id: string) => ({ id, model: MODEL });
 
   beforeAll(async () => {
     videoPath = await makeVideo({ durationSec: 1, width: 320, height: 180 });
-    fake = await startArkFake({ apiKey: 'ark-test-key', videoPath, models: ['seedance-test'] });
+  });
+  beforeEach(async () => {
+    await fake?.close();
+    fake = await startArkFake({ apiKey: KEY, videoPath, models: [MODEL] });
+    api = createArkApi({ apiKey: KEY, baseUrl: fake.baseUrl, maxReferenceImages: 4, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
   });
   afterAll(() => fake?.close());
 
-  const body = () =>
-    toCreateTask(
-      {
-        prompt: '@ab.cde waves',
-        width: 720,
-        height: 1280,
-        seconds: 4,
-        characters: [{ username: 'ab.cde', images: ['data:image/webp;base64,UklGRg=='] }],
-        inputReference: null,
-      },
-      'seedance-test',
-      4,
-    );
-
-  it('creates, polls queued -> running -> succeeded, and the video_url serves the MP4', async () => {
-    const api = createArkApi({ baseUrl: fake.baseUrl, apiKey: 'ark-test-key' });
-    const id = await api.createTask(body(), signal);
+  it('submits the documented body with the Bearer key, polls queued -> in_progress -> completed, and the result URL serves the MP4', async () => {
+    const id = await api.submit(render, signal);
     expect(id).toMatch(/^cgt-/);
-    const create = fake.requests.at(-1);
-    expect(create).toMatchObject({ method: 'POST', path: '/api/v3/contents/generations/tasks', authorization: 'Bearer ark-test-key' });
-    expect(create?.body).toEqual(body());
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]).toMatchObject({ method: 'POST', path: '/api/v3/contents/generations/tasks', authorization: `Bearer ${KEY}` });
+    expect(fake.requests[0].body).toEqual({
+      model: MODEL,
+      content: [
+        { type: 'text', text: '[Image 1][Image 2][Image 3] waves at the camera' },
+        { type: 'image_url', image_url: { url: ada.portrait.url }, role: 'reference_image' },
+        { type: 'image_url', image_url: { url: ada.frames[0].url }, role: 'reference_image' },
+        { type: 'image_url', image_url: { url: ada.frames[1].url }, role: 'reference_image' },
+      ],
+      ratio: '16:9',
+      resolution: '720p',
+      duration: 8,
+      watermark: false,
+    });
     const states = [];
     for (let i = 0; i < 5; i++) {
-      const t = await api.getTask(id, signal);
-      states.push(t.status);
-      if (t.status === 'succeeded') {
-        const res = await fetch(t.content?.video_url ?? '');
-        expect(Buffer.from(await res.arrayBuffer()).equals(await readFile(videoPath))).toBe(true);
-        break;
-      }
+      const s = await api.status(job(id), signal);
+      states.push(s.state);
+      if (s.state === 'completed') break;
     }
-    expect(states).toEqual(['queued', 'running', 'succeeded']);
+    expect(states).toEqual(['queued', 'in_progress', 'completed']);
+    const url = await api.resultUrl(job(id), signal);
+    expect(url).toBe(`${fake.baseUrl.replace('/api/v3', '')}/media/${id}.mp4`);
+    const bytes = Buffer.from(await (await fetch(url)).arrayBuffer());
+    expect(bytes.equals(await readFile(videoPath))).toBe(true);
+    expect(
+      fake.requests
+        .filter((r) => r.method === 'GET')
+        .every((r) => r.path === `/api/v3/contents/generations/tasks/${id}` && r.authorization === `Bearer ${KEY}`),
+    ).toBe(true);
   });
 
-  it('a wrong key is a 401 AuthenticationError, not retryable, an engine_error naming it', async () => {
-    const api = createArkApi({ baseUrl: fake.baseUrl, apiKey: 'wrong' });
-    const e = await api.createTask(body(), signal).catch((x) => x);
-    expect(e).toBeInstanceOf(ArkHttpError);
-    expect(e).toMatchObject({ status: 401, code: 'AuthenticationError', retryable: false });
-    expect(e.toAppError().code).toBe('engine_error');
-    expect(e.toAppError().message).toMatch(/^The ark engine failed to render the video \(AuthenticationError: /);
-  });
-
-  it('a 429 carries its Retry-After and is retryable; the next call goes through', async () => {
-    const api = createArkApi({ baseUrl: fake.baseUrl, apiKey: 'ark-test-key' });
+  it('a 429 on the create is retried after its Retry-After, and only one task exists', async () => {
     fake.rateLimitOnce();
-    const e = await api.createTask(body(), signal).catch((x) => x);
-    expect(e).toMatchObject({ status: 429, code: 'RateLimitExceeded.EndpointRPMExceeded', retryAfter: 1, retryable: true });
-    await expect(api.createTask(body(), signal)).resolves.toMatch(/^cgt-/);
+    const id = await api.submit(render, signal);
+    expect(fake.requests.map((r) => r.method)).toEqual(['POST', 'POST']);
+    expect([...fake.tasks.keys()]).toEqual([id]);
   });
 
-  it('a refused prompt is moderation_blocked with the upstream message', async () => {
-    const api = createArkApi({ baseUrl: fake.baseUrl, apiKey: 'ark-test-key' });
+  it('a wrong key is refused for good (no retry), naming AuthenticationError', async () => {
+    const wrong = createArkApi({ apiKey: 'wrong', baseUrl: fake.baseUrl, maxReferenceImages: 4, retry: { baseDelayMs: 10 } });
+    const e = await wrong.submit(render, signal).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UpstreamRefusal);
+    expect((e as UpstreamRefusal).failure).toMatchObject({ moderation: false, code: 'AuthenticationError' });
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.tasks.size).toBe(0);
+  });
+
+  it('a prompt refused at create is a moderation refusal with the upstream message', async () => {
     fake.refuseNextCreate('InputTextSensitiveContentDetected', 'The request failed because the input text may contain sensitive information.');
-    const e = await api.createTask(body(), signal).catch((x) => x);
-    expect(e).toMatchObject({ status: 400, code: 'InputTextSensitiveContentDetected', retryable: false });
-    expect(e.toAppError().code).toBe('moderation_blocked');
-    expect(e.toAppError().message).toMatch(/^The request failed because the input text may contain sensitive information\. Request id: /);
+    const e = (await api.submit(render, signal).catch((x: unknown) => x)) as UpstreamRefusal;
+    expect(e).toBeInstanceOf(UpstreamRefusal);
+    expect(e.failure.moderation).toBe(true);
+    expect(e.failure.code).toBe('InputTextSensitiveContentDetected');
+    expect(e.failure.message).toMatch(/^The request failed because the input text may contain sensitive information\. Request id: /);
   });
 
-  it('an unknown model is a 404 engine_error naming the code', async () => {
-    const api = createArkApi({ baseUrl: fake.baseUrl, apiKey: 'ark-test-key' });
-    const e = await api.createTask({ ...body(), model: 'nope' }, signal).catch((x) => x);
-    expect(e).toMatchObject({ status: 404, code: 'InvalidEndpointOrModel.NotFound' });
-    expect(e.toAppError().code).toBe('engine_error');
+  it('a task that fails on its output is a moderation failure in status, and resultUrl refuses', async () => {
+    fake.failTasks('OutputVideoSensitiveContentDetected', 'The request failed because the output video may contain sensitive information.');
+    const id = await api.submit(render, signal);
+    let s = await api.status(job(id), signal);
+    while (s.state === 'queued' || s.state === 'in_progress') s = await api.status(job(id), signal);
+    expect(s).toEqual({
+      state: 'failed',
+      failure: {
+        moderation: true,
+        code: 'OutputVideoSensitiveContentDetected',
+        message: 'The request failed because the output video may contain sensitive information.',
+      },
+    });
+    await expect(api.resultUrl(job(id), signal)).rejects.toMatchObject({ failure: { moderation: true, code: 'OutputVideoSensitiveContentDetected' } });
   });
 
-  it('DELETE cancels a queued task; a running one is refused unless the fake honours it', async () => {
-    const api = createArkApi({ baseUrl: fake.baseUrl, apiKey: 'ark-test-key' });
-    const queued = await api.createTask(body(), signal);
-    await api.deleteTask(queued);
-    expect((await api.getTask(queued, signal)).status).toBe('cancelled');
+  it('an unknown model is refused naming its code', async () => {
+    await expect(api.submit({ ...render, model: 'nope' }, signal)).rejects.toMatchObject({
+      failure: { moderation: false, code: 'InvalidEndpointOrModel.NotFound' },
+    });
+  });
+
+  it('cancel DELETEs the task: a queued one ends cancelled; a running one only when the upstream honours it', async () => {
+    const queued = await api.submit(render, signal);
+    await api.cancel(job(queued), signal);
+    expect(fake.tasks.get(queued)?.status).toBe('cancelled');
+    expect(await api.status(job(queued), signal)).toMatchObject({ state: 'failed', failure: { code: 'cancelled' } });
+
     fake.holdRunning();
-    const running = await api.createTask(body(), signal);
-    await api.getTask(running, signal);
-    expect((await api.getTask(running, signal)).status).toBe('running');
-    await expect(api.deleteTask(running)).rejects.toMatchObject({ status: 409 });
+    const running = await api.submit(render, signal);
+    await api.status(job(running), signal);
+    expect(await api.status(job(running), signal)).toEqual({ state: 'in_progress' });
+    await expect(api.cancel(job(running), signal)).rejects.toMatchObject({ failure: { code: 'InvalidAction.TaskRunning' } });
     fake.honourDeleteWhileRunning();
-    await api.deleteTask(running);
-    expect((await api.getTask(running, signal)).status).toBe('cancelled');
-    fake.release();
+    await api.cancel(job(running), signal);
+    expect(fake.tasks.get(running)?.status).toBe('cancelled');
     expect(fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual([
       `/api/v3/contents/generations/tasks/${queued}`,
       `/api/v3/contents/generations/tasks/${running}`,
@@ -105,17 +150,11 @@ describe('ark api client against the ModelArk fake', () => {
     ]);
   });
 
-  it('a task that fails upstream reports the error the SDK declares', async () => {
-    const api = createArkApi({ baseUrl: fake.baseUrl, apiKey: 'ark-test-key' });
-    fake.failTasks('OutputVideoSensitiveContentDetected', 'The request failed because the output video may contain sensitive information.');
-    const id = await api.createTask(body(), signal);
-    let t = await api.getTask(id, signal);
-    while (t.status === 'queued' || t.status === 'running') t = await api.getTask(id, signal);
-    expect(t).toMatchObject({ status: 'failed', error: { code: 'OutputVideoSensitiveContentDetected' } });
-  });
-
-  it('the fake refuses a body the SDK would not send (a bad ratio)', async () => {
-    const api = createArkApi({ baseUrl: fake.baseUrl, apiKey: 'ark-test-key' });
-    await expect(api.createTask({ ...body(), ratio: '2:1' }, signal)).rejects.toMatchObject({ status: 400, code: 'InvalidParameter' });
+  it('the fake refuses a body the SDK would not send (a ratio ModelArk does not know)', async () => {
+    const { createArkClient } = await import('../../src/engines/ark/api.js');
+    const client = createArkClient({ apiKey: KEY, baseUrl: fake.baseUrl });
+    await expect(client.createTask({ model: MODEL, content: [{ type: 'text', text: 'x' }], ratio: '2:1' }, signal)).rejects.toMatchObject({
+      failure: { code: 'InvalidParameter' },
+    });
   });
 });

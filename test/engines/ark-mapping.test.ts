@@ -1,26 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { arkFailure, isModerationCode } from '../../src/engines/ark/errors.js';
-import { rewriteMentions } from '../../src/engines/ark/prompt.js';
+import { arkHttpFailure, arkTaskFailure, isModerationCode } from '../../src/engines/ark/errors.js';
 import { arkDuration, arkRatio, arkResolution, pickImages, toCreateTask } from '../../src/engines/ark/request.js';
-import { readTask } from '../../src/engines/ark/response.js';
-import { isAppError } from '../../src/errors.js';
+import { readTask, videoUrlOf } from '../../src/engines/ark/response.js';
+import type { UpstreamCharacter, UpstreamRender } from '../../src/engines/upstream-api.js';
 
-const ada = { username: 'sapkomrid.oddwingduo', images: ['data:image/webp;base64,UE9SVFJBSVQ=', 'https://x.test/f1.png', 'https://x.test/f2.png'] };
-const bob = { username: 'kelmorvak.mooflapand', images: ['data:image/webp;base64,Qk9C', 'https://x.test/b1.png'] };
-const base = { width: 720, height: 1280, seconds: 4, inputReference: null };
-
-describe('ark prompt: @username -> [Image n]', () => {
-  it('rewrites known mentions in any case and leaves unknown ones, e-mails and dotted words alone', () => {
-    const labels = new Map([['sapkomrid.oddwingduo', '[Image 1]']]);
-    expect(rewriteMentions('@SAPKOMRID.OddWingDuo waves at @other.person, mail bob@sapkomrid.oddwingduo or x.@sapkomrid.oddwingduo', labels)).toBe(
-      '[Image 1] waves at @other.person, mail bob@sapkomrid.oddwingduo or x.@sapkomrid.oddwingduo',
-    );
-  });
-  it('rewrites every occurrence, and a mention followed by a word character is not one', () => {
-    const labels = new Map([['a_b.cde', '[Image 2]']]);
-    expect(rewriteMentions('@a_b.cde and @a_b.cde. @a_b.cdef', labels)).toBe('[Image 2] and [Image 2]. @a_b.cdef');
-  });
+const jpeg = (s: string) => ({ url: `data:image/jpeg;base64,${Buffer.from(s).toString('base64')}`, contentType: 'image/jpeg' });
+const character = (username: string, displayName: string, frames: number): UpstreamCharacter => ({
+  username,
+  displayName,
+  portrait: jpeg(`${username}-portrait`),
+  frames: Array.from({ length: frames }, (_, i) => jpeg(`${username}-frame${i + 1}`)),
+  voice: null,
+  clip: null,
 });
+const ada = character('sapkomrid.oddwingduo', 'Ada', 2);
+const bob = character('kelmorvak.mooflapand', 'Bob', 1);
+const render = (over: Partial<UpstreamRender>): UpstreamRender => ({
+  taskId: 'video_1',
+  model: 'seedance-1-0-lite-i2v-250428',
+  prompt: '',
+  width: 720,
+  height: 1280,
+  seconds: 4,
+  characters: [],
+  inputReference: null,
+  ...over,
+});
+const urlsOf = (body: ReturnType<typeof toCreateTask>) => body.content.slice(1).map((c) => (c.type === 'image_url' ? [c.image_url.url, c.role] : c));
 
 describe('ark sizes, ratios and durations', () => {
   it.each([
@@ -39,17 +45,24 @@ describe('ark sizes, ratios and durations', () => {
   it('durations are whole seconds, at least 1', () => {
     expect([4, 8, 12, 4.4, 0.2].map(arkDuration)).toEqual([4, 8, 12, 4, 1]);
   });
+  it('the task size and length become ratio, resolution and duration of the body', () => {
+    expect(toCreateTask(render({ prompt: 'x', width: 1792, height: 1024, seconds: 12 }), 4)).toMatchObject({
+      ratio: '16:9',
+      resolution: '1080p',
+      duration: 12,
+    });
+  });
 });
 
 describe('ark create-task body', () => {
-  it('one text item with the rewritten prompt, the portraits as reference_image in task order, the parameters', () => {
-    const body = toCreateTask({ ...base, prompt: `@${ada.username} hugs @${bob.username}`, characters: [ada, bob] }, 'seedance-1-0-lite-i2v-250428', 2);
+  it('one text item with @username rewritten to [Image n], the portraits as reference_image in task order, the parameters', () => {
+    const body = toCreateTask(render({ prompt: `@${ada.username} hugs @KELMORVAK.MOOFLAPAND, not bob@${ada.username}`, characters: [ada, bob] }), 2);
     expect(body).toEqual({
       model: 'seedance-1-0-lite-i2v-250428',
       content: [
-        { type: 'text', text: '[Image 1] hugs [Image 2]' },
-        { type: 'image_url', image_url: { url: ada.images[0] }, role: 'reference_image' },
-        { type: 'image_url', image_url: { url: bob.images[0] }, role: 'reference_image' },
+        { type: 'text', text: `[Image 1] hugs [Image 2], not bob@${ada.username}` },
+        { type: 'image_url', image_url: { url: ada.portrait.url }, role: 'reference_image' },
+        { type: 'image_url', image_url: { url: bob.portrait.url }, role: 'reference_image' },
       ],
       ratio: '9:16',
       resolution: '720p',
@@ -59,40 +72,49 @@ describe('ark create-task body', () => {
   });
 
   it('a character shown in several images is named by all of them, in item order', () => {
-    const body = toCreateTask({ ...base, prompt: `@${bob.username} meets @${ada.username}`, characters: [ada, bob] }, 'm', 5);
-    const urls = body.content.slice(1).map((c) => (c.type === 'image_url' ? c.image_url.url : null));
-    expect(urls).toEqual([ada.images[0], ada.images[1], ada.images[2], bob.images[0], bob.images[1]]);
+    const body = toCreateTask(render({ prompt: `@${bob.username} meets @${ada.username}`, characters: [ada, bob] }), 5);
+    expect(urlsOf(body)).toEqual(
+      [ada.portrait.url, ada.frames[0].url, ada.frames[1].url, bob.portrait.url, bob.frames[0].url].map((u) => [u, 'reference_image']),
+    );
     expect(body.content[0]).toEqual({ type: 'text', text: '[Image 4][Image 5] meets [Image 1][Image 2][Image 3]' });
   });
 
   it('the input reference is the first_frame without characters, a reference_image after theirs with them', () => {
-    const alone = toCreateTask({ ...base, prompt: 'a lighthouse', characters: [], inputReference: 'data:image/png;base64,SU1H' }, 'm', 4);
+    const ref = { url: 'data:image/png;base64,SU1H', contentType: 'image/png' };
+    const alone = toCreateTask(render({ prompt: 'a lighthouse', inputReference: ref }), 4);
     expect(alone.content).toEqual([
       { type: 'text', text: 'a lighthouse' },
-      { type: 'image_url', image_url: { url: 'data:image/png;base64,SU1H' }, role: 'first_frame' },
+      { type: 'image_url', image_url: { url: ref.url }, role: 'first_frame' },
     ]);
-    const mixed = toCreateTask({ ...base, prompt: `@${ada.username}`, characters: [ada], inputReference: 'data:image/png;base64,SU1H' }, 'm', 3);
-    expect(mixed.content.slice(1)).toEqual([
-      { type: 'image_url', image_url: { url: ada.images[0] }, role: 'reference_image' },
-      { type: 'image_url', image_url: { url: ada.images[1] }, role: 'reference_image' },
-      { type: 'image_url', image_url: { url: 'data:image/png;base64,SU1H' }, role: 'reference_image' },
+    const mixed = toCreateTask(render({ prompt: `@${ada.username}`, characters: [ada], inputReference: ref }), 3);
+    expect(urlsOf(mixed)).toEqual([
+      [ada.portrait.url, 'reference_image'],
+      [ada.frames[0].url, 'reference_image'],
+      [ref.url, 'reference_image'],
     ]);
     expect(mixed.content[0]).toEqual({ type: 'text', text: '[Image 1][Image 2]' });
   });
 
   it('the image budget: portraits first, then the input reference, then frames in turns; never more than the cap', () => {
-    expect(pickImages([ada, bob], 'REF', 1)).toEqual({ perCharacter: [[ada.images[0]], []], inputReference: null });
-    expect(pickImages([ada, bob], 'REF', 3)).toEqual({ perCharacter: [[ada.images[0]], [bob.images[0]]], inputReference: 'REF' });
-    expect(pickImages([ada, bob], null, 4)).toEqual({ perCharacter: [ada.images.slice(0, 2), bob.images], inputReference: null });
-    expect(pickImages([ada, bob], null, 9)).toEqual({ perCharacter: [ada.images, bob.images], inputReference: null });
-    const body = toCreateTask({ ...base, prompt: `@${bob.username}`, characters: [ada, bob] }, 'm', 1);
-    expect(body.content).toHaveLength(2);
-    expect(body.content[0]).toEqual({ type: 'text', text: `@${bob.username}` });
+    const a = ['A0', 'A1', 'A2'];
+    const b = ['B0', 'B1'];
+    expect(pickImages([a, b], 'REF', 1)).toEqual({ perCharacter: [['A0'], []], inputReference: null });
+    expect(pickImages([a, b], 'REF', 3)).toEqual({ perCharacter: [['A0'], ['B0']], inputReference: 'REF' });
+    expect(pickImages([a, b], null, 4)).toEqual({
+      perCharacter: [
+        ['A0', 'A1'],
+        ['B0', 'B1'],
+      ],
+      inputReference: null,
+    });
+    expect(pickImages([a, b], null, 9)).toEqual({ perCharacter: [a, b], inputReference: null });
+    expect(pickImages([], 'REF', 1)).toEqual({ perCharacter: [], inputReference: 'REF' });
   });
 
-  it('size and length of the task become ratio, resolution and duration', () => {
-    const body = toCreateTask({ prompt: 'x', width: 1792, height: 1024, seconds: 12, characters: [], inputReference: null }, 'm', 4);
-    expect(body).toMatchObject({ ratio: '16:9', resolution: '1080p', duration: 12 });
+  it('a character left without an image by the cap is named by its display name', () => {
+    const body = toCreateTask(render({ prompt: `@${ada.username} and @${bob.username}`, characters: [ada, bob] }), 1);
+    expect(body.content).toHaveLength(2);
+    expect(body.content[0]).toEqual({ type: 'text', text: '[Image 1] and Bob' });
   });
 });
 
@@ -106,47 +128,45 @@ describe('ark errors and task states', () => {
     'SensitiveContentDetected.Violence',
     'InputTextRiskDetection',
     'OutputImageRiskDetection',
-  ])('%s is a content-safety refusal', (code) => {
+  ])('%s is a content-safety refusal carrying the upstream message', (code) => {
     expect(isModerationCode(code)).toBe(true);
-    const e = arkFailure(code, 'The request failed because the output video may contain sensitive information. Request id: 1');
-    expect(e.code).toBe('moderation_blocked');
-    expect(e.message).toBe('The request failed because the output video may contain sensitive information. Request id: 1');
+    const message = 'The request failed because the output video may contain sensitive information. Request id: 1';
+    expect(arkHttpFailure(400, { error: { code, message, type: 'BadRequest' } })).toEqual({ moderation: true, code, message });
+    expect(arkTaskFailure({ code, message }, 'x')).toEqual({ moderation: true, code, message });
   });
 
-  it.each(['InvalidParameter', 'ContentSecurityDetectionError', 'InternalServiceError', 'AuthenticationError', 'SensitiveContentDetectedNot'])(
-    '%s is an engine error naming the code',
+  it.each(['InvalidParameter', 'ContentSecurityDetectionError', 'InternalServiceError', 'AuthenticationError', 'SensitiveContentDetectedNot.Really'])(
+    '%s is not a moderation refusal and keeps its code',
     (code) => {
       expect(isModerationCode(code)).toBe(false);
-      const e = arkFailure(code, 'boom');
-      expect(e.code).toBe('engine_error');
-      expect(e.message).toBe(`The ark engine failed to render the video (${code}: boom).`);
+      expect(arkHttpFailure(400, { error: { code, message: 'boom' } })).toEqual({ moderation: false, code, message: 'boom' });
     },
   );
 
-  it('reads each documented status', () => {
+  it('an error answer without the envelope is named by its status', () => {
+    expect(arkHttpFailure(502, '<html>bad gateway</html>')).toEqual({ moderation: false, code: 'http_502', message: '<html>bad gateway</html>' });
+    expect(arkHttpFailure(404, null)).toEqual({ moderation: false, code: 'http_404', message: 'HTTP 404' });
+    expect(arkHttpFailure(400, { error: { message: 'no code' } })).toEqual({ moderation: false, code: 'http_400', message: 'HTTP 400' });
+  });
+
+  it('reads each documented status, and the video only of a succeeded task', () => {
     const t = { id: 'cgt-1', model: 'm' };
     expect(readTask({ ...t, status: 'queued' })).toEqual({ state: 'queued' });
     expect(readTask({ ...t, status: 'running' })).toEqual({ state: 'in_progress' });
-    expect(readTask({ ...t, status: 'succeeded', content: { video_url: 'https://cdn.test/v.mp4' } })).toEqual({
-      state: 'completed',
-      videoUrl: 'https://cdn.test/v.mp4',
+    expect(readTask({ ...t, status: 'succeeded', content: { video_url: 'https://cdn.test/v.mp4' } })).toEqual({ state: 'completed' });
+    expect(videoUrlOf({ ...t, status: 'succeeded', content: { video_url: 'https://cdn.test/v.mp4' } })).toBe('https://cdn.test/v.mp4');
+    expect(videoUrlOf({ ...t, status: 'succeeded', content: {} })).toBeNull();
+    expect(videoUrlOf({ ...t, status: 'running', content: { video_url: 'https://cdn.test/v.mp4' } })).toBeNull();
+    expect(readTask({ ...t, status: 'failed', error: { code: 'OutputVideoSensitiveContentDetected', message: 'sensitive output' } })).toEqual({
+      state: 'failed',
+      failure: { moderation: true, code: 'OutputVideoSensitiveContentDetected', message: 'sensitive output' },
     });
-    const failures = [
-      readTask({ ...t, status: 'succeeded', content: {} }),
-      readTask({ ...t, status: 'failed', error: { code: 'OutputVideoSensitiveContentDetected', message: 'sensitive output' } }),
-      readTask({ ...t, status: 'failed', error: { code: 'InternalServiceError', message: 'oops' } }),
-      readTask({ ...t, status: 'cancelled' }),
-      readTask({ ...t, status: 'expired' }),
-      readTask({ ...t, status: 'paused' }),
-    ];
-    const codes = failures.map((f) => (f.state === 'failed' && isAppError(f.error) ? [f.error.code, f.error.message] : f.state));
-    expect(codes).toEqual([
-      ['engine_error', 'The ark engine failed to render the video (the task succeeded without a video_url).'],
-      ['moderation_blocked', 'sensitive output'],
-      ['engine_error', 'The ark engine failed to render the video (InternalServiceError: oops).'],
-      ['engine_error', 'The ark engine failed to render the video (the task was cancelled upstream).'],
-      ['engine_error', 'The ark engine failed to render the video (the task expired upstream before it ran).'],
-      ['engine_error', 'The ark engine failed to render the video (unknown task status "paused").'],
-    ]);
+    expect(readTask({ ...t, status: 'failed', error: { code: 'InternalServiceError', message: 'oops' } })).toEqual({
+      state: 'failed',
+      failure: { moderation: false, code: 'InternalServiceError', message: 'oops' },
+    });
+    expect(readTask({ ...t, status: 'failed' })).toEqual({ state: 'failed', failure: { moderation: false, code: 'task_failed', message: 'the task failed' } });
+    const ends = ['cancelled', 'expired', 'paused'].map((status) => readTask({ ...t, status }));
+    expect(ends.map((s) => (s.state === 'failed' ? s.failure.code : s.state))).toEqual(['cancelled', 'expired', 'unknown_status']);
   });
 });

@@ -1,4 +1,5 @@
-import { AppError } from '../../errors.js';
+import type { UpstreamFailure } from '../upstream-api.js';
+import type { ArkErrorBody, ArkTaskError } from './wire.js';
 
 /**
  * ModelArk's content-safety refusals (the ModelArk error-code reference): the
@@ -12,16 +13,22 @@ export function isModerationCode(code: string): boolean {
   return family.endsWith('SensitiveContentDetected') || family.endsWith('RiskDetection');
 }
 
+/** A task's `error` (or a refused request's) as one failure: a content-safety code is a moderation refusal. */
+export function arkTaskFailure(error: Partial<ArkTaskError> | null | undefined, fallback: string): UpstreamFailure {
+  const code = typeof error?.code === 'string' && error.code !== '' ? error.code : 'task_failed';
+  const message = typeof error?.message === 'string' && error.message.trim() !== '' ? error.message.trim() : fallback;
+  return { moderation: isModerationCode(code), code, message };
+}
+
 /**
- * An upstream failure in our one envelope: a content-safety refusal is `moderation_blocked` with
- * the upstream's message (it tells the user what to change); anything else is `engine_error`
- * naming the upstream's code.
+ * A non-2xx answer (`{"error": {"code", "message", ...}}`, the Go SDK's `handleErrorResp`) as one
+ * failure; an answer without that body is named by its HTTP status.
  */
-export function arkFailure(code: string | undefined, message: string | undefined, cause?: unknown): AppError {
-  const text = (message ?? '').trim();
-  if (code && isModerationCode(code)) {
-    return new AppError('moderation_blocked', text || 'The ark engine refused the content.', { cause });
+export function arkHttpFailure(status: number, body: unknown): UpstreamFailure {
+  const error = body && typeof body === 'object' ? (body as ArkErrorBody).error : undefined;
+  if (error && typeof error === 'object' && typeof error.code === 'string' && error.code !== '') {
+    return arkTaskFailure({ code: error.code, message: error.message }, `HTTP ${status}`);
   }
-  const what = code ? `${code}${text ? `: ${text}` : ''}` : text || 'no reason given';
-  return new AppError('engine_error', `The ark engine failed to render the video (${what}).`, { cause });
+  const text = typeof body === 'string' && body.length > 0 && body.length < 500 ? body : `HTTP ${status}`;
+  return { moderation: false, code: `http_${status}`, message: text };
 }

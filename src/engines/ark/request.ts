@@ -1,16 +1,6 @@
-import { imageLabel, rewriteMentions } from './prompt.js';
+import { rewriteMentions } from '../prompt-names.js';
+import type { UpstreamCharacter, UpstreamRender } from '../upstream-api.js';
 import type { ArkContentItem, ArkCreateTaskRequest } from './wire.js';
-
-/** What the ark engine sends, with every image already a URL (https or data:). */
-export interface ArkRenderInput {
-  prompt: string;
-  width: number;
-  height: number;
-  seconds: number;
-  /** In task order; `images` holds the portrait first, then the character's reference frames. */
-  characters: readonly { username: string; images: readonly string[] }[];
-  inputReference: string | null;
-}
 
 /** The aspect ratios ModelArk's video models accept (`ratio`), besides `adaptive`. */
 export const ARK_RATIOS = ['21:9', '16:9', '4:3', '1:1', '3:4', '9:16'] as const;
@@ -44,21 +34,28 @@ export function arkDuration(seconds: number): number {
   return Math.max(1, Math.round(seconds));
 }
 
+/** `[Image 1]`, or `[Image 1][Image 2]` for a character shown in several images. */
+export function imageLabel(indexes: readonly number[]): string {
+  return indexes.map((i) => `[Image ${i}]`).join('');
+}
+
+/** A character's images for Seedance: the portrait first, then its reference frames. */
+export const characterImages = (c: UpstreamCharacter): string[] => [c.portrait.url, ...c.frames.map((f) => f.url)];
+
 /**
- * Which images go upstream, within `maxImages`: every character's portrait first (a character
- * without one is not shown), then one slot for the input reference when there are characters,
- * then the characters' other images in turns, first ones first.
+ * Which images go upstream, within `maxImages`: every character's portrait first, then one slot
+ * for the input reference when there are characters, then the characters' frames in turns.
  */
 export function pickImages(
-  characters: ArkRenderInput['characters'],
+  characters: readonly (readonly string[])[],
   inputReference: string | null,
   maxImages: number,
 ): { perCharacter: string[][]; inputReference: string | null } {
   const perCharacter: string[][] = characters.map(() => []);
   let left = maxImages;
-  characters.forEach((c, i) => {
-    if (left > 0 && c.images.length > 0) {
-      perCharacter[i].push(c.images[0]);
+  characters.forEach((images, i) => {
+    if (left > 0 && images.length > 0) {
+      perCharacter[i].push(images[0]);
       left--;
     }
   });
@@ -67,9 +64,9 @@ export function pickImages(
   if (keepReference && withCharacters) left--;
   for (let turn = 1; left > 0; turn++) {
     let added = false;
-    characters.forEach((c, i) => {
-      if (left > 0 && turn < c.images.length) {
-        perCharacter[i].push(c.images[turn]);
+    characters.forEach((images, i) => {
+      if (left > 0 && turn < images.length) {
+        perCharacter[i].push(images[turn]);
         left--;
         added = true;
       }
@@ -80,32 +77,39 @@ export function pickImages(
 }
 
 /**
- * The create-task body: one `text` item (the prompt, mentions rewritten to `[Image n]`), then the
- * characters' images as `reference_image` items in order (so `[Image n]` is the n-th one), then
- * the input reference (a `reference_image` too when there are characters, since ModelArk does not
- * mix reference images with frames; the `first_frame` otherwise), and the generation parameters.
+ * The create-task body (CreateContentGenerationTaskRequest): one `text` item, the prompt with each
+ * `@username` rewritten to its character's images as Seedance on ModelArk names them (`[Image n]`
+ * is the n-th image item: `[图1]` in ModelArk's Chinese reference-to-video docs, `[Image 1]` in the
+ * English ones); the characters' images as `reference_image` items in task order; the input
+ * reference (a `reference_image` too when there are characters, as ModelArk does not mix reference
+ * images with frames; else the `first_frame`); `ratio`, `resolution` and `duration` from the task's
+ * size and seconds; no watermark. A character left without an image by `maxImages` is named by its
+ * display name.
  */
-export function toCreateTask(input: ArkRenderInput, model: string, maxImages: number): ArkCreateTaskRequest {
-  const picked = pickImages(input.characters, input.inputReference, maxImages);
+export function toCreateTask(render: UpstreamRender, maxImages: number): ArkCreateTaskRequest {
+  const picked = pickImages(render.characters.map(characterImages), render.inputReference?.url ?? null, maxImages);
   const images: ArkContentItem[] = [];
-  const labels = new Map<string, string>();
-  input.characters.forEach((c, i) => {
+  const names = render.characters.map((c, i) => {
     const urls = picked.perCharacter[i];
-    if (urls.length === 0) return;
-    const indexes = urls.map((_, k) => images.length + k + 1);
-    labels.set(c.username.toLowerCase(), imageLabel(indexes));
+    if (urls.length === 0) return c.displayName;
+    const label = imageLabel(urls.map((_, k) => images.length + k + 1));
     for (const url of urls) images.push({ type: 'image_url', image_url: { url }, role: 'reference_image' });
+    return label;
   });
   if (picked.inputReference !== null) {
-    const role = images.length > 0 ? 'reference_image' : 'first_frame';
-    images.push({ type: 'image_url', image_url: { url: picked.inputReference }, role });
+    images.push({ type: 'image_url', image_url: { url: picked.inputReference }, role: images.length > 0 ? 'reference_image' : 'first_frame' });
   }
+  const text = rewriteMentions(
+    render.prompt,
+    render.characters.map((c) => c.username),
+    (i) => names[i],
+  );
   return {
-    model,
-    content: [{ type: 'text', text: rewriteMentions(input.prompt, labels) }, ...images],
-    ratio: arkRatio(input.width, input.height),
-    resolution: arkResolution(input.width, input.height),
-    duration: arkDuration(input.seconds),
+    model: render.model,
+    content: [{ type: 'text', text }, ...images],
+    ratio: arkRatio(render.width, render.height),
+    resolution: arkResolution(render.width, render.height),
+    duration: arkDuration(render.seconds),
     watermark: false,
   };
 }
