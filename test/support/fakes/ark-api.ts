@@ -71,6 +71,8 @@ export interface ArkFake {
   release(): void;
   /** DELETE of a running task cancels it (ModelArk itself only cancels queued ones). */
   honourDeleteWhileRunning(): void;
+  /** Back to the plain contract: tasks succeed, DELETE of a running task is refused. */
+  clearScript(): void;
   /** How many GETs the video file got. */
   videoDownloads(): number;
   close(): Promise<void>;
@@ -277,6 +279,13 @@ export async function startArkFake(opts: ArkFakeOptions): Promise<ArkFake> {
     },
     honourDeleteWhileRunning: () => {
       cancelRunning = true;
+    },
+    clearScript: () => {
+      rateLimitPending = false;
+      createRefusal = null;
+      taskFailure = null;
+      hold = false;
+      cancelRunning = false;
     },
     videoDownloads: () => downloads,
     close: () =>
