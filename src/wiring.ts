@@ -117,7 +117,7 @@ export async function createRuntime(
       createArkEngine({
         apiKey: config.arkApiKey,
         baseUrl: config.arkBaseUrl,
-        maxReferenceImages: config.arkMaxReferenceImages,
+        send: { maxImages: config.arkMaxReferenceImages, media: config.arkReferenceMedia },
         concurrency: config.engineConcurrency,
         pollIntervalMs: config.enginePollIntervalMs,
         taskTimeoutMs: config.engineTaskTimeoutMs,

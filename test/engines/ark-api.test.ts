@@ -42,7 +42,7 @@ describe('ark adapter against the ModelArk fake', () => {
   beforeEach(async () => {
     await fake?.close();
     fake = await startArkFake({ apiKey: KEY, videoPath, models: [MODEL] });
-    api = createArkApi({ apiKey: KEY, baseUrl: fake.baseUrl, maxReferenceImages: 4, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
+    api = createArkApi({ apiKey: KEY, baseUrl: fake.baseUrl, send: { maxImages: 4, media: 'images' }, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
   });
   afterAll(() => fake?.close());
 
@@ -90,7 +90,7 @@ describe('ark adapter against the ModelArk fake', () => {
   });
 
   it('a wrong key is refused for good (no retry), naming AuthenticationError', async () => {
-    const wrong = createArkApi({ apiKey: 'wrong', baseUrl: fake.baseUrl, maxReferenceImages: 4, retry: { baseDelayMs: 10 } });
+    const wrong = createArkApi({ apiKey: 'wrong', baseUrl: fake.baseUrl, send: { maxImages: 4, media: 'images' }, retry: { baseDelayMs: 10 } });
     const e = await wrong.submit(render, signal).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(UpstreamRefusal);
     expect((e as UpstreamRefusal).failure).toMatchObject({ moderation: false, code: 'AuthenticationError' });
@@ -147,6 +147,22 @@ describe('ark adapter against the ModelArk fake', () => {
       `/api/v3/contents/generations/tasks/${queued}`,
       `/api/v3/contents/generations/tasks/${running}`,
       `/api/v3/contents/generations/tasks/${running}`,
+    ]);
+  });
+
+  it('with ARK_REFERENCE_MEDIA=all a linked clip and voice go as video_url / audio_url references', async () => {
+    const all = createArkApi({ apiKey: KEY, baseUrl: fake.baseUrl, send: { maxImages: 1, media: 'all' } });
+    const linked: UpstreamCharacter = {
+      ...ada,
+      clip: { url: 'https://sc.example/files/clip.mp4?sig=1', contentType: 'video/mp4' },
+      voice: { url: 'https://sc.example/files/voice.m4a?sig=1', contentType: 'audio/mp4' },
+    };
+    const id = await all.submit({ ...render, characters: [linked] }, signal);
+    expect(fake.tasks.get(id)?.body.content).toEqual([
+      { type: 'text', text: '[Image 1][Video 1][Audio 1] waves at the camera' },
+      { type: 'image_url', image_url: { url: ada.portrait.url }, role: 'reference_image' },
+      { type: 'video_url', video_url: { url: 'https://sc.example/files/clip.mp4?sig=1' }, role: 'reference_video' },
+      { type: 'audio_url', audio_url: { url: 'https://sc.example/files/voice.m4a?sig=1' }, role: 'reference_audio' },
     ]);
   });
 

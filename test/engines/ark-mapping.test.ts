@@ -26,6 +26,7 @@ const render = (over: Partial<UpstreamRender>): UpstreamRender => ({
   inputReference: null,
   ...over,
 });
+const imagesOnly = (maxImages: number) => ({ maxImages, media: 'images' as const });
 const urlsOf = (body: ReturnType<typeof toCreateTask>) => body.content.slice(1).map((c) => (c.type === 'image_url' ? [c.image_url.url, c.role] : c));
 
 describe('ark sizes, ratios and durations', () => {
@@ -46,7 +47,7 @@ describe('ark sizes, ratios and durations', () => {
     expect([4, 8, 12, 4.4, 0.2].map(arkDuration)).toEqual([4, 8, 12, 4, 1]);
   });
   it('the task size and length become ratio, resolution and duration of the body', () => {
-    expect(toCreateTask(render({ prompt: 'x', width: 1792, height: 1024, seconds: 12 }), 4)).toMatchObject({
+    expect(toCreateTask(render({ prompt: 'x', width: 1792, height: 1024, seconds: 12 }), imagesOnly(4))).toMatchObject({
       ratio: '16:9',
       resolution: '1080p',
       duration: 12,
@@ -56,7 +57,10 @@ describe('ark sizes, ratios and durations', () => {
 
 describe('ark create-task body', () => {
   it('one text item with @username rewritten to [Image n], the portraits as reference_image in task order, the parameters', () => {
-    const body = toCreateTask(render({ prompt: `@${ada.username} hugs @KELMORVAK.MOOFLAPAND, not bob@${ada.username}`, characters: [ada, bob] }), 2);
+    const body = toCreateTask(
+      render({ prompt: `@${ada.username} hugs @KELMORVAK.MOOFLAPAND, not bob@${ada.username}`, characters: [ada, bob] }),
+      imagesOnly(2),
+    );
     expect(body).toEqual({
       model: 'seedance-1-0-lite-i2v-250428',
       content: [
@@ -72,7 +76,7 @@ describe('ark create-task body', () => {
   });
 
   it('a character shown in several images is named by all of them, in item order', () => {
-    const body = toCreateTask(render({ prompt: `@${bob.username} meets @${ada.username}`, characters: [ada, bob] }), 5);
+    const body = toCreateTask(render({ prompt: `@${bob.username} meets @${ada.username}`, characters: [ada, bob] }), imagesOnly(5));
     expect(urlsOf(body)).toEqual(
       [ada.portrait.url, ada.frames[0].url, ada.frames[1].url, bob.portrait.url, bob.frames[0].url].map((u) => [u, 'reference_image']),
     );
@@ -81,12 +85,12 @@ describe('ark create-task body', () => {
 
   it('the input reference is the first_frame without characters, a reference_image after theirs with them', () => {
     const ref = { url: 'data:image/png;base64,SU1H', contentType: 'image/png' };
-    const alone = toCreateTask(render({ prompt: 'a lighthouse', inputReference: ref }), 4);
+    const alone = toCreateTask(render({ prompt: 'a lighthouse', inputReference: ref }), imagesOnly(4));
     expect(alone.content).toEqual([
       { type: 'text', text: 'a lighthouse' },
       { type: 'image_url', image_url: { url: ref.url }, role: 'first_frame' },
     ]);
-    const mixed = toCreateTask(render({ prompt: `@${ada.username}`, characters: [ada], inputReference: ref }), 3);
+    const mixed = toCreateTask(render({ prompt: `@${ada.username}`, characters: [ada], inputReference: ref }), imagesOnly(3));
     expect(urlsOf(mixed)).toEqual([
       [ada.portrait.url, 'reference_image'],
       [ada.frames[0].url, 'reference_image'],
@@ -112,9 +116,40 @@ describe('ark create-task body', () => {
   });
 
   it('a character left without an image by the cap is named by its display name', () => {
-    const body = toCreateTask(render({ prompt: `@${ada.username} and @${bob.username}`, characters: [ada, bob] }), 1);
+    const body = toCreateTask(render({ prompt: `@${ada.username} and @${bob.username}`, characters: [ada, bob] }), imagesOnly(1));
     expect(body.content).toHaveLength(2);
     expect(body.content[0]).toEqual({ type: 'text', text: '[Image 1] and Bob' });
+  });
+});
+
+describe("ark reference media: Seedance 2.0's video and audio references (ARK_REFERENCE_MEDIA=all)", () => {
+  const linked = (c: UpstreamCharacter, voice: boolean): UpstreamCharacter => ({
+    ...c,
+    clip: { url: `https://sc.example/files/${c.username}/clip.mp4?sig=1`, contentType: 'video/mp4' },
+    voice: voice ? { url: `https://sc.example/files/${c.username}/voice.m4a?sig=1`, contentType: 'audio/mp4' } : null,
+  });
+
+  it('sends each linked clip as reference_video and voice as reference_audio, named [Video n] / [Audio n] within their type', () => {
+    const a = linked(ada, true);
+    const b = linked(bob, false);
+    const body = toCreateTask(render({ prompt: `@${ada.username} talks to @${bob.username}`, characters: [a, b] }), { maxImages: 2, media: 'all' });
+    expect(body.content[0]).toEqual({ type: 'text', text: '[Image 1][Video 1][Audio 1] talks to [Image 2][Video 2]' });
+    expect(body.content.slice(1)).toEqual([
+      { type: 'image_url', image_url: { url: ada.portrait.url }, role: 'reference_image' },
+      { type: 'image_url', image_url: { url: bob.portrait.url }, role: 'reference_image' },
+      { type: 'video_url', video_url: { url: a.clip?.url }, role: 'reference_video' },
+      { type: 'audio_url', audio_url: { url: a.voice?.url }, role: 'reference_audio' },
+      { type: 'video_url', video_url: { url: b.clip?.url }, role: 'reference_video' },
+    ]);
+  });
+
+  it('inline media never goes as video or audio, and ARK_REFERENCE_MEDIA=images sends images only', () => {
+    const inlineVoice: UpstreamCharacter = { ...ada, voice: { url: 'data:audio/mp4;base64,AAAA', contentType: 'audio/mp4' } };
+    const inline = toCreateTask(render({ prompt: `@${ada.username}`, characters: [inlineVoice] }), { maxImages: 1, media: 'all' });
+    expect(inline.content.map((c) => c.type)).toEqual(['text', 'image_url']);
+    const imagesOnlyBody = toCreateTask(render({ prompt: `@${ada.username}`, characters: [linked(ada, true)] }), { maxImages: 1, media: 'images' });
+    expect(imagesOnlyBody.content.map((c) => c.type)).toEqual(['text', 'image_url']);
+    expect(imagesOnlyBody.content[0]).toEqual({ type: 'text', text: '[Image 1]' });
   });
 });
 

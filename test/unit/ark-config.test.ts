@@ -16,6 +16,8 @@ describe('the ark engine settings', () => {
     expect(c.arkApiKey).toBeNull();
     expect(c.arkBaseUrl).toBe('https://ark.ap-southeast.bytepluses.com/api/v3');
     expect(c.arkMaxReferenceImages).toBe(4);
+    expect(c.arkReferenceMedia).toBe('images');
+    expect(loadConfig({ ARK_REFERENCE_MEDIA: 'all' }).arkReferenceMedia).toBe('all');
   });
 
   it('a model routed to ark with its key and model id', () => {
@@ -49,6 +51,7 @@ describe('the ark engine settings', () => {
     ['ARK_MAX_REFERENCE_IMAGES', '0'],
     ['ARK_MAX_REFERENCE_IMAGES', '10'],
     ['ARK_MAX_REFERENCE_IMAGES', 'four'],
+    ['ARK_REFERENCE_MEDIA', 'videos'],
   ])('a wrong %s=%s stops the boot with one line naming it', (name, value) => {
     const err = boot({ [name]: value });
     expect(err).toBeInstanceOf(ConfigError);

@@ -1,19 +1,19 @@
 import type { UpstreamApi } from '../upstream-api.js';
 import { UpstreamRefusal } from '../upstream-api.js';
 import { type ArkClientOptions, createArkClient } from './api.js';
-import { toCreateTask } from './request.js';
+import { type ArkSendOptions, toCreateTask } from './request.js';
 import { readTask, videoUrlOf } from './response.js';
 
 export interface ArkApiOptions extends ArkClientOptions {
-  /** Reference images sent at most (ARK_MAX_REFERENCE_IMAGES): 4 for Seedance 1.0 lite, 9 for 2.0. */
-  maxReferenceImages: number;
+  /** What a task sends besides the prompt: the image budget and the reference media (ARK_MAX_REFERENCE_IMAGES, ARK_REFERENCE_MEDIA). */
+  send: ArkSendOptions;
 }
 
 /** ModelArk as an UpstreamApi: where to call (api.ts) joined to what to send (request.ts, response.ts). */
 export function createArkApi(opts: ArkApiOptions): UpstreamApi {
   const client = createArkClient(opts);
   return {
-    submit: (render, signal) => client.createTask(toCreateTask(render, opts.maxReferenceImages), signal),
+    submit: (render, signal) => client.createTask(toCreateTask(render, opts.send), signal),
     async status(job, signal) {
       return readTask(await client.getTask(job.id, signal));
     },

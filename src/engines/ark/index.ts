@@ -3,6 +3,7 @@ import { createHostedEngine } from '../hosted-engine.js';
 import type { Engine } from '../ports.js';
 import type { RetryPolicy } from '../upstream-http.js';
 import { createArkApi } from './ark-api.js';
+import type { ArkSendOptions } from './request.js';
 
 export const ARK_ENGINE_NAME = 'ark';
 export const ARK_DEFAULT_BASE_URL = 'https://ark.ap-southeast.bytepluses.com/api/v3';
@@ -10,7 +11,8 @@ export const ARK_DEFAULT_BASE_URL = 'https://ark.ap-southeast.bytepluses.com/api
 export interface ArkEngineOptions {
   apiKey: string;
   baseUrl: string;
-  maxReferenceImages: number;
+  /** ARK_MAX_REFERENCE_IMAGES and ARK_REFERENCE_MEDIA. */
+  send: ArkSendOptions;
   concurrency: number;
   pollIntervalMs: number;
   taskTimeoutMs: number;
@@ -24,7 +26,7 @@ export interface ArkEngineOptions {
 export function createArkEngine(opts: ArkEngineOptions): Engine {
   return createHostedEngine({
     name: ARK_ENGINE_NAME,
-    api: createArkApi({ apiKey: opts.apiKey, baseUrl: opts.baseUrl, maxReferenceImages: opts.maxReferenceImages, retry: opts.retry }),
+    api: createArkApi({ apiKey: opts.apiKey, baseUrl: opts.baseUrl, send: opts.send, retry: opts.retry }),
     concurrency: opts.concurrency,
     pollIntervalMs: opts.pollIntervalMs,
     taskTimeoutMs: opts.taskTimeoutMs,

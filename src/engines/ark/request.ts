@@ -34,11 +34,6 @@ export function arkDuration(seconds: number): number {
   return Math.max(1, Math.round(seconds));
 }
 
-/** `[Image 1]`, or `[Image 1][Image 2]` for a character shown in several images. */
-export function imageLabel(indexes: readonly number[]): string {
-  return indexes.map((i) => `[Image ${i}]`).join('');
-}
-
 /** A character's images for Seedance: the portrait first, then its reference frames. */
 export const characterImages = (c: UpstreamCharacter): string[] => [c.portrait.url, ...c.frames.map((f) => f.url)];
 
@@ -76,28 +71,55 @@ export function pickImages(
   return { perCharacter, inputReference: keepReference ? inputReference : null };
 }
 
+/** What an ark task sends: its image budget and whether Seedance 2.0's video and audio references go too. */
+export interface ArkSendOptions {
+  /** ARK_MAX_REFERENCE_IMAGES. */
+  maxImages: number;
+  /**
+   * ARK_REFERENCE_MEDIA: `images` (every Seedance model) or `all` (Seedance 2.0: also each
+   * character's clip as a `reference_video` and its voice as a `reference_audio`, when they are
+   * links this service signed, i.e. with PUBLIC_URL_REACHABLE=true; inline media stays home).
+   */
+  media: 'images' | 'all';
+}
+
+const isLink = (url: string) => /^https?:\/\//i.test(url);
+
 /**
  * The create-task body (CreateContentGenerationTaskRequest): one `text` item, the prompt with each
- * `@username` rewritten to its character's images as Seedance on ModelArk names them (`[Image n]`
- * is the n-th image item: `[图1]` in ModelArk's Chinese reference-to-video docs, `[Image 1]` in the
- * English ones); the characters' images as `reference_image` items in task order; the input
- * reference (a `reference_image` too when there are characters, as ModelArk does not mix reference
- * images with frames; else the `first_frame`); `ratio`, `resolution` and `duration` from the task's
- * size and seconds; no watermark. A character left without an image by `maxImages` is named by its
- * display name.
+ * `@username` rewritten to its character's media as Seedance on ModelArk names them (`[Image n]`
+ * is the n-th image item, `[Video n]` and `[Audio n]` likewise within their type: `[图1]` in
+ * ModelArk's Chinese reference-to-video docs, `[Image 1]` in the English ones); the characters'
+ * images as `reference_image` items in task order; the input reference (a `reference_image` too
+ * when there are characters, as ModelArk does not mix reference images with frames; else the
+ * `first_frame`); with `media: 'all'`, the clips and voices; `ratio`, `resolution` and `duration`
+ * from the task's size and seconds; no watermark. A character left without any medium by the
+ * budget is named by its display name.
  */
-export function toCreateTask(render: UpstreamRender, maxImages: number): ArkCreateTaskRequest {
-  const picked = pickImages(render.characters.map(characterImages), render.inputReference?.url ?? null, maxImages);
+export function toCreateTask(render: UpstreamRender, opts: ArkSendOptions): ArkCreateTaskRequest {
+  const picked = pickImages(render.characters.map(characterImages), render.inputReference?.url ?? null, opts.maxImages);
   const images: ArkContentItem[] = [];
+  const others: ArkContentItem[] = [];
+  let videos = 0;
+  let audios = 0;
   const names = render.characters.map((c, i) => {
-    const urls = picked.perCharacter[i];
-    if (urls.length === 0) return c.displayName;
-    const label = imageLabel(urls.map((_, k) => images.length + k + 1));
-    for (const url of urls) images.push({ type: 'image_url', image_url: { url }, role: 'reference_image' });
-    return label;
+    const labels: string[] = [];
+    for (const url of picked.perCharacter[i]) {
+      images.push({ type: 'image_url', image_url: { url }, role: 'reference_image' });
+      labels.push(`[Image ${images.length}]`);
+    }
+    if (opts.media === 'all' && c.clip && isLink(c.clip.url)) {
+      others.push({ type: 'video_url', video_url: { url: c.clip.url }, role: 'reference_video' });
+      labels.push(`[Video ${++videos}]`);
+    }
+    if (opts.media === 'all' && c.voice && isLink(c.voice.url)) {
+      others.push({ type: 'audio_url', audio_url: { url: c.voice.url }, role: 'reference_audio' });
+      labels.push(`[Audio ${++audios}]`);
+    }
+    return labels.length > 0 ? labels.join('') : c.displayName;
   });
   if (picked.inputReference !== null) {
-    images.push({ type: 'image_url', image_url: { url: picked.inputReference }, role: images.length > 0 ? 'reference_image' : 'first_frame' });
+    images.push({ type: 'image_url', image_url: { url: picked.inputReference }, role: images.length + others.length > 0 ? 'reference_image' : 'first_frame' });
   }
   const text = rewriteMentions(
     render.prompt,
@@ -106,7 +128,7 @@ export function toCreateTask(render: UpstreamRender, maxImages: number): ArkCrea
   );
   return {
     model: render.model,
-    content: [{ type: 'text', text }, ...images],
+    content: [{ type: 'text', text }, ...images, ...others],
     ratio: arkRatio(render.width, render.height),
     resolution: arkResolution(render.width, render.height),
     duration: arkDuration(render.seconds),

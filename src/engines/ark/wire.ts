@@ -7,7 +7,12 @@
  * Only the fields this engine sends or reads are named.
  */
 
-export type ArkContentItem = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string }; role?: ArkImageRole };
+/** A `content[]` item (CreateContentGenerationContentItem): `video_url` and `audio_url` are Seedance 2.0's references. */
+export type ArkContentItem =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string }; role?: ArkImageRole }
+  | { type: 'video_url'; video_url: { url: string }; role: 'reference_video' }
+  | { type: 'audio_url'; audio_url: { url: string }; role: 'reference_audio' };
 
 /** `role` of an image item: a reference of the subject, or the first/last frame of the video. */
 export type ArkImageRole = 'reference_image' | 'first_frame' | 'last_frame';

@@ -5,7 +5,8 @@
  * - routes: `service/arkruntime/content_generation.go` (POST `{base}/contents/generations/tasks`,
  *   GET and DELETE `{base}/contents/generations/tasks/{id}`, `Authorization: Bearer <key>`);
  * - bodies: `service/arkruntime/model/content_generation.go` (CreateContentGenerationTaskRequest
- *   with `model`, `content[]` of `text` / `image_url` items with `role`, and the top-level
+ *   with `model`, `content[]` of `text` / `image_url` (and Seedance 2.0's `video_url` / `audio_url`)
+ *   items with `role`, and the top-level
  *   `ratio`, `duration`, `resolution`, `watermark`; the answer `{id}`; the task
  *   `{id, model, status, error: {code, message}, content: {video_url}, created_at, updated_at, ...}`;
  *   statuses queued, running, succeeded, failed, cancelled, plus expired from the API reference);
@@ -124,6 +125,13 @@ export async function startArkFake(opts: ArkFakeOptions): Promise<ArkFake> {
           return { param: 'content.image_url.url', message: 'The parameter `content.image_url.url` is not valid.' };
         }
         if (item.role !== undefined && !ROLES.has(item.role as string)) return { param: 'content.role', message: 'The parameter `content.role` is not valid.' };
+      } else if (item?.type === 'video_url' || item?.type === 'audio_url') {
+        // Seedance 2.0's references: links only, with their own role.
+        const kind = item.type === 'video_url' ? 'video' : 'audio';
+        const url = (item[item.type] as { url?: unknown } | undefined)?.url;
+        if (typeof url !== 'string' || !/^https?:\/\//.test(url))
+          return { param: `content.${item.type}.url`, message: `The parameter \`content.${item.type}.url\` is not valid.` };
+        if (item.role !== `reference_${kind}`) return { param: 'content.role', message: 'The parameter `content.role` is not valid.' };
       } else {
         return { param: 'content.type', message: 'The parameter `content.type` is not valid.' };
       }
