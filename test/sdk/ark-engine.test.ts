@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ensureBuilt, runCli, tempDataDir } from '../e2e/support/server-process.js';
+import { ALICE, ensureBuilt, killAll, removeDir, runCli, startServer, tempDataDir } from '../e2e/support/server-process.js';
 import { makeFaceVideo } from '../support/faces.js';
 import { type ArkFake, type ArkFakeRequest, startArkFake } from '../support/fakes/ark-api.js';
 import { type Harness, startHarness } from '../support/harness.js';
@@ -175,6 +175,60 @@ describe('the ark engine through the official openai SDK', () => {
       expect(lines, r.stderr).toEqual(['sora-characters: missing setting ARK_API_KEY: ENGINE_MODELS routes sora-2-pro to the ark engine']);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
+
+/** The built process (`node dist/main.js serve`) killed mid-render: the ark task is polled again, never created twice. */
+describe('restart safety of an ark render', () => {
+  let fake: ArkFake;
+  let arkVideo: string;
+  let dir: string;
+  afterAll(async () => {
+    await killAll();
+    await fake?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('kill -9 while ModelArk runs the task: the restarted process resumes polling the same task and keeps its video', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sc-ark-restart-'));
+    arkVideo = await makeVideo({ durationSec: 2, width: 640, height: 360 });
+    fake = await startArkFake({ apiKey: ARK_KEY, videoPath: arkVideo, models: [UPSTREAM_MODEL] });
+    const env = { ENGINE_MODELS: `sora-2-pro=ark:${UPSTREAM_MODEL}`, ARK_API_KEY: ARK_KEY, ARK_BASE_URL: fake.baseUrl, ENGINE_POLL_INTERVAL_MS: '100' };
+    const dataDir = await tempDataDir();
+    const wait = async (what: string, check: () => boolean) => {
+      for (let i = 0; i < 1200 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+      if (!check()) throw new Error(`timed out waiting for ${what}`);
+    };
+    try {
+      const first = await startServer({ dataDir, env });
+      const alice = new OpenAI({ apiKey: ALICE, baseURL: `${first.url}/v1`, maxRetries: 0 });
+      const face = await makeFaceVideo(dir, 'face', { placement: { left: 380, top: 60, width: 180 }, faceFrom: 0, faceTo: 6, durationSec: 5 });
+      const made = await alice.videos.createCharacter({ name: 'Ada', video: await toFile(await readFile(face), 'face.mp4', { type: 'video/mp4' }) });
+      const { username } = (await alice.videos.getCharacter(made.id!)) as unknown as { username: string };
+      fake.holdRunning();
+      const created = await alice.videos.create({ model: 'sora-2-pro', prompt: `@${username} survives a crash`, seconds: '4' });
+      await wait('the upstream task to run', () => [...fake.tasks.values()].some((t) => t.status === 'running'));
+      const task = [...fake.tasks.values()][0];
+      await first.kill();
+
+      const second = await startServer({ dataDir, env });
+      const polls = task.polls;
+      await wait('the restarted process to poll the same task', () => task.polls > polls);
+      fake.release();
+      const alice2 = new OpenAI({ apiKey: ALICE, baseURL: `${second.url}/v1`, maxRetries: 0 });
+      let video = await alice2.videos.retrieve(created.id);
+      for (let i = 0; i < 600 && (video.status === 'queued' || video.status === 'in_progress'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        video = await alice2.videos.retrieve(created.id);
+      }
+      expect(video.status, JSON.stringify(video.error)).toBe('completed');
+      expect(Buffer.from(await (await alice2.videos.downloadContent(created.id)).arrayBuffer()).equals(await readFile(arkVideo))).toBe(true);
+      expect(fake.requests.filter((r) => r.method === 'POST').length).toBe(1);
+      expect(fake.requests.some((r) => r.method === 'DELETE')).toBe(false);
+      await second.stop();
+    } finally {
+      await removeDir(dataDir);
     }
   }, 240_000);
 });
