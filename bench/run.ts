@@ -6,6 +6,7 @@
  * figures say; non-zero when something crashed.
  */
 import { createLatency } from './create-latency.js';
+import { hostedEngine } from './hosted-engine.js';
 import { memory } from './memory.js';
 import { portraitStage } from './portrait-stage.js';
 import { readPaths } from './read-paths.js';
@@ -25,7 +26,9 @@ const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean)) : null;
 const wanted = (id: string) => !only || only.has(id);
-const SECTION_IDS = ['create_latency', 'source_length', 'throughput', 'memory', 'read_paths', 'portrait_stage', 'stages'];
+const SECTION_IDS = ['create_latency', 'source_length', 'throughput', 'memory', 'read_paths', 'portrait_stage', 'stages', 'hosted_engine'];
+/** The sections that need the generated sources (the hosted engine's makes its own). */
+const SOURCE_SECTIONS = SECTION_IDS.filter((id) => id !== 'hosted_engine');
 if (only && (only.size === 0 || [...only].some((id) => !SECTION_IDS.includes(id)))) {
   process.stderr.write(`--only takes a comma-separated list of: ${SECTION_IDS.join(', ')}\n`);
   process.exit(2);
@@ -64,6 +67,19 @@ const log = (line: string) => {
 async function main(): Promise<void> {
   const machine = await describeMachine();
   log(`${quick ? 'quick' : 'full'} run on ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB, Node ${machine.node}, ${machine.ffmpeg}`);
+  const sections: Section[] = [];
+  if (!SOURCE_SECTIONS.some(wanted)) {
+    log('building the service (tsc -p tsconfig.build.json)');
+    await buildService();
+  } else await measureWithSources(sections);
+  if (wanted('hosted_engine')) {
+    log('8. hosted engine (fal, fake upstream)');
+    sections.push(await hostedEngine({ cfg, log }));
+  }
+  await report(sections, machine);
+}
+
+async function measureWithSources(sections: Section[]): Promise<void> {
   log('building the service (tsc -p tsconfig.build.json) and preparing the inputs');
   const [, inputs] = await Promise.all([buildService(), prepareInputs({ bigBytes: cfg.bigBytes, log })]);
   const origin = await startFileServer({
@@ -71,7 +87,6 @@ async function main(): Promise<void> {
     long: { path: inputs.long, ranges: true },
     big: { path: inputs.big, ranges: false },
   });
-  const sections: Section[] = [];
   const runSections = async (ctx: BenchContext, list: [string, string, (ctx: BenchContext) => Promise<Section>][]) => {
     for (const [id, label, measure] of list) {
       if (!wanted(id)) continue;
@@ -105,7 +120,9 @@ async function main(): Promise<void> {
     await origin.close();
     await closeHttp();
   }
+}
 
+async function report(sections: Section[], machine: Awaited<ReturnType<typeof describeMachine>>): Promise<void> {
   sections.sort((a, b) => SECTION_IDS.indexOf(a.id) - SECTION_IDS.indexOf(b.id));
   const durationSec = (Date.now() - startedAt) / 1000;
   const date = new Date().toISOString();
