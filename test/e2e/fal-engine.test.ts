@@ -203,6 +203,32 @@ describe('the fal engine behind the built process, through the official openai S
   });
 });
 
+describe('PUBLIC_URL_REACHABLE=true', () => {
+  it('sends signed URLs of this service instead of inline data, clips included; the upstream can fetch them', async () => {
+    const server = await startServer({ env: { ...falEnv(), PUBLIC_URL_REACHABLE: 'true' } });
+    try {
+      const alice = client(server);
+      const ada = await makeCharacter(alice, 'Ada');
+      const before = fake.submits().length;
+      const video = await pollDone(alice, (await alice.videos.create({ prompt: `@${ada.username} on a public stage` })).id);
+      expect(video.status).toBe('completed');
+      const input = fake.submits()[before].input as { prompt: string; image_urls: string[]; video_urls: string[] };
+      expect(input.prompt).toBe('@Image1 on a public stage');
+      // The portrait stays inline JPEG (the stored one is WebP); the clip goes as a signed link.
+      expect(input.image_urls[0]).toMatch(/^data:image\/jpeg;base64,/);
+      expect(input.video_urls).toHaveLength(1);
+      expect(input.video_urls[0].startsWith(`${server.url}/files/characters/${ada.id}/clip.mp4?`)).toBe(true);
+      const clip = await fetch(input.video_urls[0]);
+      expect(clip.status).toBe(200);
+      expect(clip.headers.get('content-type')).toBe('video/mp4');
+      await clip.arrayBuffer();
+    } finally {
+      await server.stop();
+      await removeDir(server.dataDir);
+    }
+  });
+});
+
 describe('restart safety of a hosted render', () => {
   it('kill -9 mid-render: the restarted process resumes polling the same upstream job, never submitting again', async () => {
     const dataDir = await tempDataDir();

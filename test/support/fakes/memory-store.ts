@@ -302,7 +302,7 @@ function tasksRepo(db: MemoryDatabase): VideoTaskRepo {
     delete: async (id) => db.tasks.delete(id),
     async claimUpstreamSlot(id, { engine, limit, upstreamModel, at }) {
       const t = db.tasks.get(id);
-      if (!t || t.status !== 'in_progress' || (t.upstreamSubmittedAt ?? null) !== null) return false;
+      if (t?.status !== 'in_progress' || (t.upstreamSubmittedAt ?? null) !== null) return false;
       const busy = [...db.tasks.values()].filter((o) => o.engine === engine && o.status === 'in_progress' && (o.upstreamSubmittedAt ?? null) !== null);
       if (busy.length >= limit) return false;
       db.tasks.set(id, copy({ ...t, upstreamSubmittedAt: at, upstreamModel }));
