@@ -25,7 +25,6 @@ export interface ArkCreateTaskRequest {
   duration?: number;
   resolution?: string;
   watermark?: boolean;
-  generate_audio?: boolean;
 }
 
 /** CreateContentGenerationTaskResponse. */
