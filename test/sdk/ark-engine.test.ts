@@ -232,3 +232,54 @@ describe('restart safety of an ark render', () => {
     }
   }, 240_000);
 });
+
+/** ARK_REFERENCE_MEDIA=all with PUBLIC_URL_REACHABLE=true: the clip goes as Seedance 2.0's reference_video, a signed link that answers. */
+describe('ark with ARK_REFERENCE_MEDIA=all and PUBLIC_URL_REACHABLE=true', () => {
+  let fake: ArkFake;
+  let h: Harness;
+  let dir: string;
+  afterAll(async () => {
+    await h?.close();
+    await fake?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("sends the character's clip as a video_url item named [Video 1]; the link is this service's signed clip", async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sc-ark-all-'));
+    fake = await startArkFake({ apiKey: ARK_KEY, videoPath: await makeVideo({ durationSec: 2, width: 640, height: 360 }), models: [UPSTREAM_MODEL] });
+    h = await startHarness({
+      ENGINE_MODELS: `sora-2-pro=ark:${UPSTREAM_MODEL}`,
+      ARK_API_KEY: ARK_KEY,
+      ARK_BASE_URL: fake.baseUrl,
+      ARK_REFERENCE_MEDIA: 'all',
+      PUBLIC_URL_REACHABLE: 'true',
+      ENGINE_POLL_INTERVAL_MS: '50',
+    });
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = h.app.server.address() as AddressInfo;
+    const client = new OpenAI({ apiKey: 'sk-alice-test-key', baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 });
+    const face = await makeFaceVideo(dir, 'face', { placement: { left: 380, top: 60, width: 180 }, faceFrom: 0, faceTo: 6, durationSec: 5 });
+    const made = await client.videos.createCharacter({ name: 'Ada', video: await toFile(await readFile(face), 'face.mp4', { type: 'video/mp4' }) });
+    const { username } = (await client.videos.getCharacter(made.id!)) as unknown as { username: string };
+    let v = await client.videos.create({ model: 'sora-2-pro', prompt: `@${username} on a public stage`, seconds: '4' });
+    for (let i = 0; i < 600 && (v.status === 'queued' || v.status === 'in_progress'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      v = await client.videos.retrieve(v.id);
+    }
+    expect(v.status, JSON.stringify(v.error)).toBe('completed');
+    type Item = { type: string; role?: string; image_url?: { url: string }; video_url?: { url: string } };
+    const body = fake.requests.find((r) => r.method === 'POST')?.body as { content: Item[] };
+    expect(body.content[0]).toEqual({ type: 'text', text: '[Image 1][Video 1] on a public stage' });
+    expect(body.content.slice(1).map((c) => [c.type, c.role])).toEqual([
+      ['image_url', 'reference_image'],
+      ['video_url', 'reference_video'],
+    ]);
+    // The portrait stays an inline JPEG; the clip is a signed link of this service (PUBLIC_URL), and it answers.
+    expect(body.content[1].image_url?.url).toMatch(/^data:image\/jpeg;base64,/);
+    const clipUrl = new URL(body.content[2].video_url?.url ?? '');
+    expect(`${clipUrl.origin}${clipUrl.pathname}`).toBe(`http://sc.test/files/characters/${made.id}/clip.mp4`);
+    const clip = await h.app.inject({ method: 'GET', url: clipUrl.pathname + clipUrl.search });
+    expect(clip.statusCode).toBe(200);
+    expect(clip.headers['content-type']).toBe('video/mp4');
+  }, 180_000);
+});
