@@ -133,7 +133,16 @@ export function createHostedEngine(opts: HostedEngineOptions): Engine {
               `The ${name} engine did not finish the video within ${Math.round(opts.taskTimeoutMs / 1000)} s; it was cancelled.`,
             );
           }
-          const st = await api.status(job, signal);
+          // An upstream that does not answer (its retries spent) is asked again at the next poll:
+          // only a refusal, a failed job or the task timeout ends the task.
+          const st = await api.status(job, signal).catch((e: unknown) => {
+            if (signal.aborted || e instanceof UpstreamRefusal) throw e;
+            return null;
+          });
+          if (st === null) {
+            await sleep(opts.pollIntervalMs, signal);
+            continue;
+          }
           if (st.state === 'failed') throw failed(st.failure);
           if (st.state === 'completed') break;
           report(st.progress !== undefined ? Math.min(UPSTREAM_SHARE - 1, st.progress) : estimate(now() - job.submittedAt, st.state));

@@ -254,6 +254,42 @@ describe('the fal engine on the fake fal queue', () => {
     expect(fake.submits()).toHaveLength(1);
   });
 
+  it('keeps polling through an upstream that stops answering (connection refused), and completes when it is back', async () => {
+    let down = 0;
+    const flaky: typeof fetch = async (input, init) => {
+      if (String(input).includes('/status') && down < 9) {
+        down++;
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+      }
+      return fetch(input, init);
+    };
+    const { cp } = memoryCheckpoint();
+    const result = await engine({ fetchImpl: flaky, retry: { attempts: 2, baseDelayMs: 5 } }).render(
+      await request(SEEDANCE, cp),
+      () => {},
+      new AbortController().signal,
+    );
+    expect(down).toBe(9);
+    expect(await readFile(result.videoPath)).toEqual(video);
+    expect(fake.submits()).toHaveLength(1);
+  });
+
+  it('a submit that gets no answer is not sent again (the upstream may have the job): the task fails', async () => {
+    let posts = 0;
+    const broken: typeof fetch = async (input, init) => {
+      if (init?.method === 'POST') {
+        posts++;
+        throw new TypeError('fetch failed');
+      }
+      return fetch(input, init);
+    };
+    const { cp } = memoryCheckpoint();
+    await expect(engine({ fetchImpl: broken }).render(await request(SEEDANCE, cp), () => {}, new AbortController().signal)).rejects.toMatchObject({
+      code: 'engine_error',
+    });
+    expect(posts).toBe(1);
+  });
+
   it('refuses at boot a fal model of no known family', () => {
     expect(() => engine({ upstreamModels: ['fal-ai/some-image-model'] })).toThrow(/does not know the model 'fal-ai\/some-image-model'/);
   });

@@ -21,6 +21,8 @@ export interface FalEngineOptions {
   /** The upstream models routed to fal: each must be of a family the engine knows (checked now, at boot). */
   upstreamModels: string[];
   retry?: RetryPolicy;
+  /** Test seam: the fetch of the queue calls. */
+  fetchImpl?: typeof fetch;
 }
 
 /** The fal engine: the fal queue behind the hosted-engine framework. */
@@ -34,7 +36,7 @@ export function createFalEngine(opts: FalEngineOptions): Engine {
   }
   return createHostedEngine({
     name: FAL_ENGINE_NAME,
-    api: createFalApi({ key: opts.key, queueUrl: opts.queueUrl, retry: opts.retry }),
+    api: createFalApi({ key: opts.key, queueUrl: opts.queueUrl, retry: opts.retry, fetchImpl: opts.fetchImpl }),
     concurrency: opts.concurrency,
     pollIntervalMs: opts.pollIntervalMs,
     taskTimeoutMs: opts.taskTimeoutMs,
