@@ -26,6 +26,7 @@ const UNIT = [
   'test/blobs/memory-blobs.test.ts',
   'test/blobs/serve-range.test.ts',
   'test/blobs/signed-url.test.ts',
+  'test/engines/ark-mapping.test.ts',
   'test/engines/local-args.test.ts',
   'test/engines/registry.test.ts',
   'test/faces/human-detector.test.ts',

@@ -18,6 +18,7 @@ import { createMakeCharacterJob } from './characters/make-character.js';
 import type { Config } from './config/config.js';
 import { makePrivateDir, makePrivateFiles } from './config/private-files.js';
 import { loadSigningSecret } from './config/signing-secret.js';
+import { ARK_ENGINE_NAME, createArkEngine } from './engines/ark/index.js';
 import { createFalEngine, FAL_ENGINE_NAME } from './engines/fal/index.js';
 import { createLocalEngine } from './engines/local/index.js';
 import type { Engine } from './engines/ports.js';
@@ -147,6 +148,21 @@ export async function createRuntime(
         binaries,
         maxMemoryMb: config.ffmpegMaxMemoryMb,
         upstreamModels: routedTo(FAL_ENGINE_NAME),
+      }),
+    );
+  }
+  if (config.arkApiKey && routedTo(ARK_ENGINE_NAME).length > 0) {
+    engineList.push(
+      createArkEngine({
+        apiKey: config.arkApiKey,
+        baseUrl: config.arkBaseUrl,
+        send: { maxImages: config.arkMaxReferenceImages, media: config.arkReferenceMedia },
+        concurrency: config.engineConcurrency,
+        pollIntervalMs: config.enginePollIntervalMs,
+        taskTimeoutMs: config.engineTaskTimeoutMs,
+        download: (url, dest, signal) => fetcher.fetchToFile(url, dest, signal),
+        binaries,
+        maxMemoryMb: config.ffmpegMaxMemoryMb,
       }),
     );
   }

@@ -61,6 +61,12 @@ const schema = z.object({
   ENGINE_MODELS: z.string().optional(),
   FAL_KEY: z.string().min(1).optional(),
   FAL_QUEUE_URL: z.url({ protocol: /^https?$/ }).default('https://queue.fal.run'),
+  ARK_API_KEY: z.string().min(1).optional(),
+  ARK_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://ark.ap-southeast.bytepluses.com/api/v3'),
+  // Seedance 1.0 lite takes 1-4 reference images, Seedance 2.0 up to 9.
+  ARK_MAX_REFERENCE_IMAGES: z.coerce.number().int().min(1).max(9).default(4),
+  // `all`: Seedance 2.0's video and audio references too (the clip and the voice, as signed links).
+  ARK_REFERENCE_MEDIA: z.enum(['images', 'all']).default('images'),
   // Upstream jobs one hosted engine runs at once, over every process sharing the database.
   ENGINE_CONCURRENCY: positiveInt.default(4),
   // A hosted render that has not finished this long after its submit is cancelled upstream and fails.
@@ -139,6 +145,12 @@ export interface Config {
   engineRoutes: Record<string, ModelRoute>;
   falKey: string | null;
   falQueueUrl: string;
+  arkApiKey: string | null;
+  arkBaseUrl: string;
+  /** Reference images one ark task sends at most. */
+  arkMaxReferenceImages: number;
+  /** `images`, or `all` to send clips and voices too (Seedance 2.0). */
+  arkReferenceMedia: 'images' | 'all';
   engineConcurrency: number;
   engineTaskTimeoutMs: number;
   enginePollIntervalMs: number;
@@ -280,6 +292,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     engineRoutes,
     falKey: e.FAL_KEY ?? null,
     falQueueUrl: e.FAL_QUEUE_URL.replace(/\/+$/, ''),
+    arkApiKey: e.ARK_API_KEY ?? null,
+    arkBaseUrl: e.ARK_BASE_URL.replace(/\/+$/, ''),
+    arkMaxReferenceImages: e.ARK_MAX_REFERENCE_IMAGES,
+    arkReferenceMedia: e.ARK_REFERENCE_MEDIA,
     engineConcurrency: e.ENGINE_CONCURRENCY,
     engineTaskTimeoutMs: e.ENGINE_TASK_TIMEOUT_MS,
     enginePollIntervalMs: e.ENGINE_POLL_INTERVAL_MS,

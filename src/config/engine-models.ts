@@ -21,7 +21,7 @@ const ENGINE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const UPSTREAM_RE = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,255}$/;
 
 /** The engines that render upstream, each with the setting it cannot work without. */
-export const HOSTED_ENGINE_CREDENTIALS: Readonly<Record<string, string>> = Object.freeze({ fal: 'FAL_KEY' });
+export const HOSTED_ENGINE_CREDENTIALS: Readonly<Record<string, string>> = Object.freeze({ fal: 'FAL_KEY', ark: 'ARK_API_KEY' });
 
 /** The named entries only. */
 export function parseEngineModels(setting: string): Record<string, ModelRoute> {
