@@ -37,6 +37,8 @@ const UNIT = [
   'test/media/ffmpeg-args.test.ts',
   'test/media/frames-and-tails.test.ts',
   'test/media/probe-parse.test.ts',
+  'test/signals/inprocess-bus.test.ts',
+  'test/blobs/small-blob-cache-signals.test.ts',
   'test/usernames/owner-handle.test.ts',
   'test/usernames/usernames.test.ts',
   'test/webhooks/notifier.test.ts',

@@ -1,0 +1,80 @@
+import { Redis } from 'ioredis';
+import { createListenerSet, toWire } from './listeners.js';
+import type { SignalBus } from './ports.js';
+
+export interface RedisBusOptions {
+  url: string;
+  /** Channel name prefix: deployments (and test runs) sharing one Redis do not hear each other. */
+  channelPrefix: string;
+  /** CLIENT SETNAME of both connections (lets an operator, or a test, find them in CLIENT LIST). */
+  connectionName?: string;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+/**
+ * Redis pub/sub: one connection publishes (commands issued while it is down wait in ioredis's
+ * offline queue and go when it is back), one listens. ioredis reconnects by itself; the listener
+ * subscribes again on every `ready`, and each time it does, the messages it may have missed are
+ * announced as a gap.
+ */
+export function createRedisBus(opts: RedisBusOptions): SignalBus {
+  const channel = `${opts.channelPrefix}signals`;
+  const listeners = createListenerSet((err) => opts.log?.warn({ err }, 'a signal listener failed'));
+  const connection = {
+    connectionName: opts.connectionName,
+    retryStrategy: (times: number) => Math.min(100 * times, 2_000),
+  };
+  const pub = new Redis(opts.url, { ...connection, maxRetriesPerRequest: 20 });
+  const sub = new Redis(opts.url, { ...connection, autoResubscribe: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 1 });
+  let listening = false;
+  let closed = false;
+  let subscribedOnce!: () => void;
+  let failedFirst!: (err: Error) => void;
+  const first = new Promise<void>((resolve, reject) => {
+    subscribedOnce = resolve;
+    failedFirst = reject;
+  });
+  first.catch(() => {});
+  let everListened = false;
+
+  pub.on('error', () => {}); // reconnects; a publish that cannot wait any longer is logged where it is sent
+  sub.on('error', (err: Error) => {
+    if (!everListened) failedFirst(err);
+  });
+  sub.on('close', () => {
+    listening = false;
+  });
+  sub.on('ready', () => {
+    sub.subscribe(channel).then(
+      () => {
+        if (closed) return;
+        listening = true;
+        everListened = true;
+        listeners.gap();
+        subscribedOnce();
+      },
+      (err: Error) => opts.log?.warn({ err }, 'cannot subscribe to the signal channel'),
+    );
+  });
+  sub.on('message', (ch: string, message: string) => {
+    if (ch === channel) listeners.dispatchWire(message);
+  });
+
+  return {
+    publish(type, payload) {
+      if (closed) return;
+      pub.publish(channel, toWire(type, payload)).catch((err: Error) => opts.log?.warn({ err, type }, 'a signal was not sent'));
+    },
+    subscribe: (type, listener) => listeners.subscribe(type, listener),
+    onGap: (listener) => listeners.onGap(listener),
+    live: () => listening && !closed,
+    ready: () => first,
+    async close() {
+      closed = true;
+      listening = false;
+      await Promise.allSettled([sub.quit(), pub.quit()]);
+      sub.disconnect();
+      pub.disconnect();
+    },
+  };
+}
