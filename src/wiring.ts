@@ -3,7 +3,8 @@ import pino from 'pino';
 import { buildApp } from './api/app.js';
 import { createUrlSigner } from './api/signed-url.js';
 import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
-import { withSmallBlobCache } from './blobs/small-blob-cache.js';
+import type { BlobStore } from './blobs/ports.js';
+import { type SmallBlobCache, withSmallBlobCache } from './blobs/small-blob-cache.js';
 import { createCharacterService } from './characters/character-service.js';
 import { CharacterEvents } from './characters/events.js';
 import { createMakeCharacterJob } from './characters/make-character.js';
@@ -24,6 +25,10 @@ import { withCharacterCache } from './records/cached-characters.js';
 import { sqlitePath } from './records/kysely/database.js';
 import { createKyselyStore, type KyselyStore, migrateDatabase as migrateKysely } from './records/kysely/index.js';
 import type { Store } from './records/ports.js';
+import { createInProcessBus } from './signals/inprocess-bus.js';
+import type { SignalBus } from './signals/ports.js';
+import { createPostgresBus } from './signals/postgres-bus.js';
+import { createRedisBus } from './signals/redis-bus.js';
 import { createRenderVideoJob } from './videos/render-video.js';
 import { createVideoService } from './videos/video-service.js';
 import { createWebhookDeliveryHandler, createWebhookNotifier, jobQueueDeliveryQueue } from './webhooks/index.js';
@@ -43,10 +48,17 @@ export async function createRuntime(
   await makeDataDirPrivate(dataDir, storageDir, log);
   const signingSecret = await loadSigningSecret(config.signingSecret, dataDir);
 
-  const store = withLookupCache(await createKyselyStore(resolveSqlitePath(config.databaseUrl)));
+  const records = await createKyselyStore(resolveSqlitePath(config.databaseUrl));
+  const signals = await openSignalBus(config, log);
+  // With a bus that spans processes, what another process changes is told, not polled for.
+  const sharedSignals = config.signalsUrl !== null;
+  const store = withLookupCache(records, signals, sharedSignals);
   await makeDatabasePrivate(config.databaseUrl, log);
   // Portraits and thumbnails are served from memory; everything is written through the cache.
-  const blobs = withSmallBlobCache(createDiskBlobStore(storageDir));
+  const blobCache = withSmallBlobCache(createDiskBlobStore(storageDir), sharedSignals ? { trusted: () => signals.live() } : {});
+  signals.subscribe('blobs.deleted', ({ prefix }) => blobCache.forget(prefix));
+  signals.onGap(() => blobCache.forget(''));
+  const blobs = announcingDeletes(blobCache, signals);
   const exclusive = opts.queueExclusive ?? config.databaseUrl.startsWith('sqlite:');
   // Each process works in its own folder of DATA_DIR/tmp; what a killed one left is removed when the next starts.
   const scratch = createScratchSpace({ root: join(dataDir, 'tmp'), exclusive, log });
@@ -57,7 +69,7 @@ export async function createRuntime(
     log,
     scratch,
   });
-  const events = new CharacterEvents();
+  const events = new CharacterEvents(signals);
   const workDir = scratch.dir;
   const fetchLimits = {
     maxBytes: config.maxSourceBytes,
@@ -135,6 +147,7 @@ export async function createRuntime(
     store,
     blobs,
     queue,
+    signals,
     characters,
     videos,
     keys,
@@ -147,6 +160,7 @@ export async function createRuntime(
     },
     async close() {
       await queue.stop();
+      await signals.close();
       await store.close();
     },
   };
@@ -176,10 +190,55 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } =
   });
 }
 
-/** SQLite can tell cheaply when someone else committed, so there character lookups are served from memory. */
-function withLookupCache(store: KyselyStore): Store {
+/**
+ * Character lookups served from memory where every change is seen: SQLite tells cheaply when
+ * someone else committed; PostgreSQL has no such number, so there the cache needs a signal bus
+ * that spans the processes (a change drops the record, a gap drops everything, and while the bus
+ * is down nothing is served from memory).
+ */
+function withLookupCache(store: KyselyStore, signals: SignalBus, sharedSignals: boolean): Store {
   const { externalChanges } = store;
-  return externalChanges ? { ...store, characters: withCharacterCache(store.characters, { externalChanges }) } : store;
+  if (!externalChanges && !sharedSignals) return store;
+  const characters = withCharacterCache(store.characters, externalChanges ? { externalChanges } : { trusted: () => signals.live() });
+  signals.subscribe('character.settled', ({ id }) => characters.forget(id));
+  signals.subscribe('character.changed', ({ id }) => characters.forget(id));
+  signals.onGap(() => characters.forgetAll());
+  return { ...store, characters };
+}
+
+/** The signal bus of SIGNALS_URL (Redis pub/sub or PostgreSQL LISTEN/NOTIFY), or this process alone. */
+async function openSignalBus(config: Config, log: pino.Logger): Promise<SignalBus> {
+  const url = config.signalsUrl;
+  const busLog = log.child({ component: 'signals' });
+  if (url === null) return createInProcessBus({ onListenerError: (err) => busLog.warn({ err }, 'a signal listener failed') });
+  const bus = /^rediss?:/.test(url)
+    ? createRedisBus({ url, channelPrefix: config.signalsPrefix, log: busLog })
+    : createPostgresBus({ url, channelPrefix: config.signalsPrefix, log: busLog });
+  // A bus that is not up yet is safe (caches do not trust it, waiters poll the store), so the start goes on.
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000).unref());
+  const started = await Promise.race([
+    bus.ready().then(
+      () => 'ready' as const,
+      (err: Error) => err,
+    ),
+    timeout,
+  ]);
+  if (started !== 'ready') busLog.warn({ err: started }, 'the signal bus is not listening yet: changes by other processes are polled for until it is');
+  return bus;
+}
+
+/** Every deletePrefix is told to the other processes once it ran (their small-blob caches forget the prefix). */
+function announcingDeletes(blobs: SmallBlobCache, signals: SignalBus): BlobStore & SmallBlobCache {
+  return {
+    ...blobs,
+    async deletePrefix(prefix) {
+      try {
+        await blobs.deletePrefix(prefix);
+      } finally {
+        signals.publish('blobs.deleted', { prefix });
+      }
+    },
+  };
 }
 
 /** `sora-characters migrate`: the configured database brought to the latest schema; the names applied. */

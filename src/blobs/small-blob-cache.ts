@@ -6,8 +6,19 @@ export interface SmallBlobCacheOptions {
   maxBytes?: number;
   /** Larger blobs are never kept. */
   maxBlobBytes?: number;
-  /** How long a kept blob is served before the store is asked again whether it still exists. */
+  /**
+   * How long a kept blob is served before the store is asked again whether it still exists
+   * (default 1 s). `Infinity`: never asked again; for a store where each check is a paid request
+   * (S3), with deletes by other processes told through `forget`.
+   */
   recheckMs?: number;
+  /**
+   * True while every delete by another process is told through `forget` (the signal bus is
+   * connected); then a kept blob is rechecked only every `trustedRecheckMs`, a safety net for a
+   * lost message. While false (the bus is down), `recheckMs` applies.
+   */
+  trusted?: () => boolean;
+  trustedRecheckMs?: number;
   now?: () => number;
 }
 
@@ -16,17 +27,25 @@ interface Entry {
   checkedAt: number;
 }
 
+export interface SmallBlobCache extends BlobStore, BlobLoader {
+  /** Drops every kept blob whose key starts with `prefix` (another process deleted them); a load in flight does not keep what it read. */
+  forget(prefix: string): void;
+}
+
 /**
  * Portraits and thumbnails served from memory: a GET of a signed portrait then opens no file.
  * Blobs are written once under their key (assets are never rewritten in place), so a kept copy
  * can only go stale by being deleted or put again: a put or delete through this store drops the
  * keys it touches before and after it runs, and a load in flight across one does not keep what
- * it read. A change made by another process is seen within `recheckMs`.
+ * it read. A change made by another process is seen within `recheckMs`, or at once when it is
+ * told through `forget`.
  */
-export function withSmallBlobCache(inner: BlobStore, opts: SmallBlobCacheOptions = {}): BlobStore & BlobLoader {
+export function withSmallBlobCache(inner: BlobStore, opts: SmallBlobCacheOptions = {}): SmallBlobCache {
   const maxBytes = opts.maxBytes ?? 8 * 1024 * 1024;
   const maxBlobBytes = opts.maxBlobBytes ?? 256 * 1024;
-  const recheckMs = opts.recheckMs ?? 1_000;
+  const untrustedRecheckMs = opts.recheckMs ?? 1_000;
+  const trustedRecheckMs = opts.trustedRecheckMs ?? 60_000;
+  const trusted = opts.trusted ?? (() => false);
   const now = opts.now ?? Date.now;
   const entries = new Map<string, Entry>(); // in order of last use
   let keptBytes = 0;
@@ -63,6 +82,7 @@ export function withSmallBlobCache(inner: BlobStore, opts: SmallBlobCacheOptions
   return {
     async load(key) {
       const hit = entries.get(key);
+      const recheckMs = trusted() ? Math.max(trustedRecheckMs, untrustedRecheckMs) : untrustedRecheckMs;
       if (hit && now() - hit.checkedAt < recheckMs) {
         entries.delete(key); // most recently used goes last
         entries.set(key, hit);
@@ -102,6 +122,7 @@ export function withSmallBlobCache(inner: BlobStore, opts: SmallBlobCacheOptions
         () => inner.deletePrefix(prefix),
       ),
     ping: () => inner.ping(),
+    forget: (prefix) => dropMatching((k) => k.startsWith(prefix)),
   };
 }
 

@@ -14,6 +14,14 @@ const schema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   STORAGE_URL: z.string().min(1).optional(),
   QUEUE_URL: z.string().min(1).optional(),
+  SIGNALS_URL: z
+    .string()
+    .regex(/^(rediss?|postgres(ql)?):\/\//, 'expected redis://... or postgres://...')
+    .optional(),
+  SIGNALS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'expected 1 to 40 letters, digits or _ . : -')
+    .default('sora_characters_'),
   API_KEYS: z.string().optional(),
   ADMIN_API_KEYS: z.string().optional(),
   ALLOW_PRIVATE_URLS: bool.default(false),
@@ -63,6 +71,14 @@ export interface Config {
   databaseUrl: string;
   storageUrl: string;
   queueUrl: string | null;
+  /**
+   * Where processes tell each other what changed (src/signals/): a redis:// or postgres:// URL;
+   * null: within this process only (the embedded default). SIGNALS_URL, else a redis QUEUE_URL,
+   * else a postgres DATABASE_URL.
+   */
+  signalsUrl: string | null;
+  /** Channel prefix on that server, so deployments sharing it do not hear each other. */
+  signalsPrefix: string;
   apiKeys: string[];
   adminApiKeys: string[];
   allowPrivateUrls: boolean;
@@ -153,6 +169,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl,
     storageUrl,
     queueUrl: e.QUEUE_URL ?? null,
+    signalsUrl: e.SIGNALS_URL ?? e.QUEUE_URL ?? (/^postgres(ql)?:\/\//.test(databaseUrl) ? databaseUrl : null),
+    signalsPrefix: e.SIGNALS_PREFIX,
     apiKeys: list(e.API_KEYS),
     adminApiKeys: list(e.ADMIN_API_KEYS),
     allowPrivateUrls: e.ALLOW_PRIVATE_URLS,

@@ -16,6 +16,17 @@ describe('loadConfig', () => {
     expect(c.queueUrl).toBeNull();
   });
 
+  it('picks the signal bus: SIGNALS_URL, else a postgres DATABASE_URL, else this process alone', () => {
+    expect(loadConfig({}).signalsUrl).toBeNull();
+    expect(loadConfig({}).signalsPrefix).toBe('sora_characters_');
+    const pgUrl = 'postgres://u@db.example:5432/sc';
+    expect(loadConfig({ DATABASE_URL: pgUrl }).signalsUrl).toBe(pgUrl);
+    expect(loadConfig({ DATABASE_URL: pgUrl, SIGNALS_URL: 'redis://cache.example:6379', SIGNALS_PREFIX: 'prod:sc:' })).toMatchObject({
+      signalsUrl: 'redis://cache.example:6379',
+      signalsPrefix: 'prod:sc:',
+    });
+  });
+
   it('derives PUBLIC_URL from PORT and lists keys', () => {
     const c = loadConfig({ PORT: '9000', API_KEYS: 'a, b,,c', PUBLIC_URL: undefined });
     expect(c.publicUrl).toBe('http://localhost:9000');
@@ -33,6 +44,10 @@ describe('loadConfig', () => {
     ['WEBHOOK_SECRET', 'plain'],
     ['DATABASE_URL', 'mysql://x'],
     ['QUEUE_URL', 'amqp://x'],
+    ['SIGNALS_URL', 'amqp://x'],
+    ['SIGNALS_URL', 'inprocess'],
+    ['SIGNALS_PREFIX', 'has space'],
+    ['SIGNALS_PREFIX', 'x'.repeat(41)],
     ['SIGNING_SECRET', 'short'],
     ['QUEUE_URL', 'redis://127.0.0.1:6379'],
     ['STORAGE_URL', 's3://bucket/prefix'],
