@@ -4,6 +4,9 @@ import { buildApp } from './api/app.js';
 import { createUrlSigner } from './api/signed-url.js';
 import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
 import type { BlobStore } from './blobs/ports.js';
+import { createS3UrlPresigner } from './blobs/s3/presign-get-url.js';
+import { objectUrl } from './blobs/s3/s3-address.js';
+import { createS3BlobStore } from './blobs/s3/s3-blob-store.js';
 import { type SmallBlobCache, withSmallBlobCache } from './blobs/small-blob-cache.js';
 import { createCharacterService } from './characters/character-service.js';
 import { CharacterEvents } from './characters/events.js';
@@ -44,8 +47,8 @@ export async function createRuntime(
 ) {
   const log = opts.logger ?? pino({ level: config.logLevel });
   const dataDir = resolve(config.dataDir);
-  const storageDir = resolve(config.storageUrl.replace(/^file:/, ''));
-  await makeDataDirPrivate(dataDir, storageDir, log);
+  const storage = openBlobStore(config);
+  await makeDataDirPrivate(dataDir, storage.dir, log);
   const signingSecret = await loadSigningSecret(config.signingSecret, dataDir);
 
   const records = await createKyselyStore(resolveSqlitePath(config.databaseUrl));
@@ -55,7 +58,9 @@ export async function createRuntime(
   const store = withLookupCache(records, signals, sharedSignals);
   await makeDatabasePrivate(config.databaseUrl, log);
   // Portraits and thumbnails are served from memory; everything is written through the cache.
-  const blobCache = withSmallBlobCache(createDiskBlobStore(storageDir), sharedSignals ? { trusted: () => signals.live() } : {});
+  // With a bus that spans processes, another process's delete is told (forget); kept blobs are then
+  // rechecked once a minute, and every second while the bus is down.
+  const blobCache = withSmallBlobCache(storage.store, sharedSignals ? { recheckMs: 1_000, trusted: () => signals.live() } : { recheckMs: storage.recheckMs });
   signals.subscribe('blobs.deleted', ({ prefix }) => blobCache.forget(prefix));
   signals.onGap(() => blobCache.forget(''));
   const blobs = announcingDeletes(blobCache, signals);
@@ -84,7 +89,13 @@ export async function createRuntime(
     ffprobePath: config.ffprobePath,
     limits: { timeoutMs: config.ffmpegTimeoutMs, maxMemoryMb: config.ffmpegMaxMemoryMb },
   });
-  const signUrl = createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl, ttlSeconds: config.signedUrlTtlSeconds });
+  // Media URLs point at this service's /files (streamed from the store, Range included), or with
+  // FILE_URLS=presigned straight at the bucket.
+  const presigned = config.fileUrls === 'presigned' ? config.s3 : null;
+  const signUrl = presigned
+    ? createS3UrlPresigner({ address: presigned, credentials: presigned, keyPrefix: presigned.prefix, ttlSeconds: config.signedUrlTtlSeconds })
+    : createUrlSigner({ secret: signingSecret, publicUrl: config.publicUrl, ttlSeconds: config.signedUrlTtlSeconds });
+  const mediaOrigin = presigned ? objectUrl(presigned, 'origin').origin : new URL(config.publicUrl).origin;
 
   const characters = createCharacterService({
     store,
@@ -144,6 +155,7 @@ export async function createRuntime(
     config,
     log,
     signingSecret,
+    mediaOrigin,
     store,
     blobs,
     queue,
@@ -162,6 +174,7 @@ export async function createRuntime(
       await queue.stop();
       await signals.close();
       await store.close();
+      storage.close();
     },
   };
 }
@@ -176,6 +189,7 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } =
     keys: rt.keys,
     blobs: rt.blobs,
     signingSecret: rt.signingSecret,
+    mediaOrigin: rt.mediaOrigin,
     readiness: rt.readiness,
     queueDepth: () => rt.queue.depth(),
     settings: c,
@@ -188,6 +202,23 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } =
       pollAfterMs: c.videoPollAfterMs,
     },
   });
+}
+
+/**
+ * The blob store of STORAGE_URL, and how often the small-blob cache asks it whether a kept blob
+ * still exists. A folder: every second (a stat is cheap, and another process's delete shows
+ * within it). S3: never, as each check is a paid HEAD per hot key per second; assets are never
+ * rewritten in place, so only a delete can make a kept copy stale, and another process's delete
+ * reaches the cache through `blobs.forget(prefix)`. (With a signal bus that spans processes the
+ * caller overrides this: once a minute while the bus is live, every second while it is down.)
+ */
+function openBlobStore(config: Config): { store: BlobStore; recheckMs: number; dir: string | null; close(): void } {
+  if (config.s3) {
+    const store = createS3BlobStore(config.s3);
+    return { store, recheckMs: Number.POSITIVE_INFINITY, dir: null, close: () => store.close() };
+  }
+  const dir = resolve(config.storageUrl.replace(/^file:/, ''));
+  return { store: createDiskBlobStore(dir), recheckMs: 1_000, dir, close: () => {} };
 }
 
 /**
@@ -250,8 +281,8 @@ export async function migrateDatabase(config: Config): Promise<string[]> {
 }
 
 /** DATA_DIR, its scratch folder and (when inside it) the storage folder: 0700. */
-async function makeDataDirPrivate(dataDir: string, storageDir: string, log: pino.Logger) {
-  const dirs = [dataDir, join(dataDir, 'tmp'), ...(storageDir.startsWith(`${dataDir}/`) ? [storageDir] : [])];
+async function makeDataDirPrivate(dataDir: string, storageDir: string | null, log: pino.Logger) {
+  const dirs = [dataDir, join(dataDir, 'tmp'), ...(storageDir?.startsWith(`${dataDir}/`) ? [storageDir] : [])];
   for (const dir of dirs) {
     if (!(await makePrivateDir(dir))) log.warn({ dir }, 'cannot make this folder private (0700): it belongs to another user');
   }

@@ -30,6 +30,8 @@ export interface AppDeps {
   keys: KeyService;
   blobs: BlobStore & Partial<BlobLoader>;
   signingSecret: string;
+  /** The origin of the media URLs handed out: PUBLIC_URL's (the default) or the bucket's with FILE_URLS=presigned. */
+  mediaOrigin?: string;
   readiness: ReadinessChecks;
   queueDepth: () => Promise<number>;
   settings: ConnectionSettings &
@@ -92,7 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Hooks must reach every route: registered without encapsulation.
   await metricsRoutes({ queueDepth: deps.queueDepth, access: deps.settings })(app);
   await app.register(healthRoutes(deps.readiness));
-  await app.register(profileRoutes(deps.characters, deps.settings.profilePages, deps.settings.publicUrl));
+  await app.register(profileRoutes(deps.characters, deps.settings.profilePages, deps.mediaOrigin ?? new URL(deps.settings.publicUrl).origin));
   await app.register(fileRoutes(deps.blobs, deps.signingSecret));
 
   // Everything below needs a bearer key.

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { assertValidBlobPrefix, InvalidBlobKeyError } from '../blob-keys.js';
 
 /** The one reader of process.env. Every setting (README "Settings", docs/api.md), typed and validated at boot. */
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -13,6 +14,15 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().min(1).optional(),
   STORAGE_URL: z.string().min(1).optional(),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}$/, 'must look like us-east-1')
+    .optional(),
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  FILE_URLS: z.enum(['service', 'presigned']).default('service'),
   QUEUE_URL: z.string().min(1).optional(),
   SIGNALS_URL: z
     .string()
@@ -70,6 +80,10 @@ export interface Config {
   dataDir: string;
   databaseUrl: string;
   storageUrl: string;
+  /** The S3-compatible store of an `s3://` STORAGE_URL; null for a folder. */
+  s3: S3Settings | null;
+  /** What `profile_picture_url` and `clip_url` point at: this service's /files (default) or presigned S3 GETs. */
+  fileUrls: 'service' | 'presigned';
   queueUrl: string | null;
   /**
    * Where processes tell each other what changed (src/signals/): a redis:// or postgres:// URL;
@@ -116,7 +130,22 @@ export interface Config {
   metricsAllow: string[];
 }
 
+export interface S3Settings {
+  bucket: string;
+  /** '' or a folder ending in '/': every key is stored under it. */
+  prefix: string;
+  /** null: AWS itself (https://s3.<region>.amazonaws.com). */
+  endpoint: string | null;
+  region: string;
+  forcePathStyle: boolean;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
 export class ConfigError extends Error {}
+
+/** S3 presigned URLs live at most 7 days (SigV4's X-Amz-Expires limit). */
+export const MAX_PRESIGNED_TTL_SECONDS = 7 * 24 * 3600;
 
 const list = (v: string | undefined): string[] =>
   (v ?? '')
@@ -149,7 +178,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   // Better refused than silently ignored: these adapters are not in this version yet.
   if (e.QUEUE_URL) throw new ConfigError('unsupported setting QUEUE_URL: Redis/BullMQ workers are not available yet; unset it to use the in-process queue');
-  if (storageUrl.startsWith('s3://')) throw new ConfigError('unsupported setting STORAGE_URL: S3 storage is not available yet; use file:<path>');
+  const s3 = storageUrl.startsWith('s3://') ? s3Settings(storageUrl, e) : null;
+  if (!s3) {
+    const stray = (['S3_ENDPOINT', 'S3_REGION', 'S3_FORCE_PATH_STYLE'] as const).find((name) => e[name] !== undefined);
+    if (stray) throw new ConfigError(`invalid setting ${stray}: only used with STORAGE_URL=s3://bucket/prefix`);
+  }
+  if (e.FILE_URLS === 'presigned') {
+    if (!s3) throw new ConfigError('invalid setting FILE_URLS=presigned: needs STORAGE_URL=s3://bucket/prefix');
+    if (e.SIGNED_URL_TTL_SECONDS > MAX_PRESIGNED_TTL_SECONDS) {
+      throw new ConfigError(
+        `invalid setting SIGNED_URL_TTL_SECONDS=${e.SIGNED_URL_TTL_SECONDS}: presigned S3 URLs (FILE_URLS=presigned) live at most ${MAX_PRESIGNED_TTL_SECONDS} s`,
+      );
+    }
+  }
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
     throw new ConfigError('invalid setting WEBHOOK_SECRET: required when WEBHOOK_URL is set (events are always signed)');
   }
@@ -168,6 +209,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     databaseUrl,
     storageUrl,
+    s3,
+    fileUrls: e.FILE_URLS,
     queueUrl: e.QUEUE_URL ?? null,
     signalsUrl: e.SIGNALS_URL ?? e.QUEUE_URL ?? (/^postgres(ql)?:\/\//.test(databaseUrl) ? databaseUrl : null),
     signalsPrefix: e.SIGNALS_PREFIX,
@@ -204,6 +247,46 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxConnections: e.MAX_CONNECTIONS,
     metricsToken: e.METRICS_TOKEN ?? null,
     metricsAllow,
+  };
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** `s3://bucket/prefix` and the S3_* and AWS_* settings, checked together. */
+function s3Settings(storageUrl: string, e: z.infer<typeof schema>): S3Settings {
+  const rest = storageUrl.slice('s3://'.length);
+  const slash = rest.indexOf('/');
+  const bucket = slash === -1 ? rest : rest.slice(0, slash);
+  const prefix = (slash === -1 ? '' : rest.slice(slash + 1)).replace(/\/+$/, '');
+  if (!BUCKET_NAME.test(bucket) || bucket.includes('..')) {
+    throw new ConfigError(`invalid setting STORAGE_URL: ${JSON.stringify(bucket)} is not an S3 bucket name (3-63 of a-z 0-9 . -)`);
+  }
+  if (prefix !== '') {
+    try {
+      assertValidBlobPrefix(`${prefix}/`);
+    } catch (err) {
+      if (!(err instanceof InvalidBlobKeyError)) throw err;
+      throw new ConfigError(`invalid setting STORAGE_URL: the prefix ${JSON.stringify(prefix)} must be a clean path of [A-Za-z0-9._-] segments`);
+    }
+  }
+  if (e.S3_ENDPOINT) {
+    const u = new URL(e.S3_ENDPOINT);
+    if (u.pathname !== '/' || u.search !== '' || u.hash !== '' || u.username !== '' || u.password !== '') {
+      throw new ConfigError(`invalid setting S3_ENDPOINT=${JSON.stringify(e.S3_ENDPOINT)}: expected scheme, host and port only (e.g. http://127.0.0.1:9000)`);
+    }
+  }
+  if (!e.AWS_ACCESS_KEY_ID || !e.AWS_SECRET_ACCESS_KEY) {
+    const missing = e.AWS_ACCESS_KEY_ID ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID';
+    throw new ConfigError(`invalid setting ${missing}: required with STORAGE_URL=s3://... (with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)`);
+  }
+  return {
+    bucket,
+    prefix: prefix === '' ? '' : `${prefix}/`,
+    endpoint: e.S3_ENDPOINT ? new URL(e.S3_ENDPOINT).origin : null,
+    region: e.S3_REGION ?? 'us-east-1',
+    forcePathStyle: e.S3_FORCE_PATH_STYLE ?? false,
+    accessKeyId: e.AWS_ACCESS_KEY_ID,
+    secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
   };
 }
 

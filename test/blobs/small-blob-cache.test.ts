@@ -83,6 +83,66 @@ describe('small-blob cache', () => {
     expect(await cache.load('c/ch_3/portrait.webp')).toBeNull();
   });
 
+  it('with recheckMs Infinity never asks the store again, however much time passes', async () => {
+    const { disk, store, counts } = await countedDisk();
+    let t = 0;
+    const cache = withSmallBlobCache(store, { now: () => t, recheckMs: Number.POSITIVE_INFINITY });
+    await cache.putBuffer('c/ch_5/portrait.webp', portrait, 'image/webp');
+    for (let i = 0; i < 50; i++) {
+      t = i * 60_000;
+      expect((await cache.load('c/ch_5/portrait.webp'))?.bytes?.equals(portrait)).toBe(true);
+    }
+    expect(counts).toEqual({ stat: 1, read: 1 });
+    await disk.deletePrefix('c/ch_5/'); // another process: unseen until it is told
+    expect(await cache.load('c/ch_5/portrait.webp')).not.toBeNull();
+    expect(counts.stat).toBe(1);
+  });
+
+  it('forget(prefix) drops the kept blobs under it, and only those', async () => {
+    const { disk, store, counts } = await countedDisk();
+    const cache = withSmallBlobCache(store, { recheckMs: Number.POSITIVE_INFINITY });
+    for (const k of ['c/ch_6/portrait.webp', 'c/ch_6/thumb.webp', 'c/ch_66/portrait.webp', 'c/ch_7/portrait.webp']) {
+      await cache.putBuffer(k, portrait, 'image/webp');
+      await cache.load(k);
+    }
+    await disk.deletePrefix('c/ch_6/'); // another process deletes, then signals
+    cache.forget('c/ch_6/');
+    counts.stat = 0;
+    counts.read = 0;
+    expect(await cache.load('c/ch_6/portrait.webp')).toBeNull();
+    expect(await cache.load('c/ch_6/thumb.webp')).toBeNull();
+    expect(counts.stat).toBe(2);
+    expect(await cache.load('c/ch_66/portrait.webp')).not.toBeNull();
+    expect(await cache.load('c/ch_7/portrait.webp')).not.toBeNull();
+    expect(counts).toEqual({ stat: 2, read: 0 });
+  });
+
+  it('forget during a load keeps the load from storing what it read', async () => {
+    const { disk } = await countedDisk();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    const slow: BlobStore = {
+      ...disk,
+      read: async (k, r) => {
+        reads++;
+        const stream = await disk.read(k, r);
+        await held;
+        return stream;
+      },
+    };
+    const cache = withSmallBlobCache(slow, { recheckMs: Number.POSITIVE_INFINITY });
+    await cache.putBuffer('c/ch_8/portrait.webp', portrait, 'image/webp');
+    const racing = cache.load('c/ch_8/portrait.webp');
+    await new Promise((r) => setTimeout(r, 20));
+    await disk.deletePrefix('c/ch_8/');
+    cache.forget('c/ch_8/');
+    release();
+    expect((await racing)?.size).toBe(portrait.length);
+    expect(await cache.load('c/ch_8/portrait.webp')).toBeNull();
+    expect(reads).toBe(1);
+  });
+
   it('does not keep what a load read while a delete ran', async () => {
     const { disk } = await countedDisk();
     let release!: () => void;

@@ -50,7 +50,8 @@ describe('loadConfig', () => {
     ['SIGNALS_PREFIX', 'x'.repeat(41)],
     ['SIGNING_SECRET', 'short'],
     ['QUEUE_URL', 'redis://127.0.0.1:6379'],
-    ['STORAGE_URL', 's3://bucket/prefix'],
+    ['STORAGE_URL', 'gs://bucket/prefix'],
+    ['FILE_URLS', 'cdn'],
   ])('a wrong %s stops boot with one line naming it', (name, value) => {
     let err: unknown;
     try {
@@ -62,5 +63,72 @@ describe('loadConfig', () => {
     const message = (err as Error).message;
     expect(message).toContain(name);
     expect(message).not.toContain('\n');
+  });
+});
+
+describe('S3 storage settings', () => {
+  const s3Env = { STORAGE_URL: 's3://media-bucket/sora/assets', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret-example' };
+
+  it('reads STORAGE_URL=s3://bucket/prefix with its endpoint, region, style and credentials', () => {
+    const c = loadConfig({ ...s3Env, S3_ENDPOINT: 'http://127.0.0.1:9000/', S3_REGION: 'eu-west-3', S3_FORCE_PATH_STYLE: 'true' });
+    expect(c.s3).toEqual({
+      bucket: 'media-bucket',
+      prefix: 'sora/assets/',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-west-3',
+      forcePathStyle: true,
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: 'secret-example',
+    });
+    expect(c.fileUrls).toBe('service');
+  });
+
+  it('defaults to AWS in us-east-1, virtual-hosted, no prefix; a folder store has no S3 settings', () => {
+    expect(loadConfig({ ...s3Env, STORAGE_URL: 's3://media-bucket' }).s3).toMatchObject({
+      prefix: '',
+      endpoint: null,
+      region: 'us-east-1',
+      forcePathStyle: false,
+    });
+    expect(loadConfig({ ...s3Env, STORAGE_URL: 's3://media-bucket/' }).s3?.prefix).toBe('');
+    expect(loadConfig({}).s3).toBeNull();
+  });
+
+  it('FILE_URLS=presigned needs S3 and a TTL S3 accepts', () => {
+    expect(loadConfig({ ...s3Env, FILE_URLS: 'presigned' }).fileUrls).toBe('presigned');
+    expect(() => loadConfig({ FILE_URLS: 'presigned' })).toThrow(/^invalid setting FILE_URLS=presigned: needs STORAGE_URL=s3:/);
+    expect(() => loadConfig({ ...s3Env, FILE_URLS: 'presigned', SIGNED_URL_TTL_SECONDS: '604801' })).toThrow(/^invalid setting SIGNED_URL_TTL_SECONDS=604801/);
+  });
+
+  it.each([
+    ['STORAGE_URL', { STORAGE_URL: 's3://' }],
+    ['STORAGE_URL', { STORAGE_URL: 's3://ab/x' }],
+    ['STORAGE_URL', { STORAGE_URL: 's3://Upper_Case/x' }],
+    ['STORAGE_URL', { STORAGE_URL: 's3://bucket/../x' }],
+    ['STORAGE_URL', { STORAGE_URL: 's3://bucket/a//b' }],
+    ['STORAGE_URL', { STORAGE_URL: 's3://bucket/a b' }],
+    ['S3_ENDPOINT', { S3_ENDPOINT: 'ftp://127.0.0.1' }],
+    ['S3_ENDPOINT', { S3_ENDPOINT: 'http://127.0.0.1:9000/some/path' }],
+    ['S3_ENDPOINT', { S3_ENDPOINT: 'http://user:pass@127.0.0.1:9000' }],
+    ['S3_REGION', { S3_REGION: 'EU West' }],
+    ['S3_FORCE_PATH_STYLE', { S3_FORCE_PATH_STYLE: 'sometimes' }],
+    ['AWS_ACCESS_KEY_ID', { AWS_ACCESS_KEY_ID: undefined }],
+    ['AWS_SECRET_ACCESS_KEY', { AWS_SECRET_ACCESS_KEY: undefined }],
+  ])('a wrong %s with s3:// stops boot with one line naming it', (name, change) => {
+    let err: unknown;
+    try {
+      loadConfig({ ...s3Env, ...change });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(new RegExp(`^invalid setting ${name}\\b`));
+    expect((err as Error).message).not.toContain('\n');
+    expect((err as Error).message).not.toContain('secret-example');
+  });
+
+  it.each(['S3_ENDPOINT', 'S3_REGION', 'S3_FORCE_PATH_STYLE'])('%s without an s3:// STORAGE_URL is refused, not ignored', (name) => {
+    const value = name === 'S3_ENDPOINT' ? 'http://127.0.0.1:9000' : name === 'S3_REGION' ? 'us-east-1' : 'true';
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid setting ${name}: only used with STORAGE_URL=s3://`));
   });
 });

@@ -3,9 +3,13 @@ import { z } from 'zod';
 import type { CharacterService } from '../../characters/character-service.js';
 import { PROFILE_SCRIPT, PROFILE_SCRIPT_PATH, pagePolicy, renderNotFoundPage, renderProfilePage } from '../../web/profile-page.js';
 
-/** GET /profile/{username}: the permalink. PROFILE_PAGES decides which characters have a page. */
-export function profileRoutes(characters: CharacterService, mode: 'all' | 'public' | 'off', publicUrl: string) {
-  const policy = pagePolicy(new URL(publicUrl).origin);
+/**
+ * GET /profile/{username}: the permalink. PROFILE_PAGES decides which characters have a page.
+ * `mediaOrigin`: where the page's portrait and clip URLs point (PUBLIC_URL's origin, or the
+ * bucket's with FILE_URLS=presigned), allowed by the page's Content-Security-Policy.
+ */
+export function profileRoutes(characters: CharacterService, mode: 'all' | 'public' | 'off', mediaOrigin: string) {
+  const policy = pagePolicy(mediaOrigin);
   return async (app: FastifyInstance) => {
     app.get(PROFILE_SCRIPT_PATH, { schema: { hide: true } }, async (_req, reply) =>
       reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(PROFILE_SCRIPT),
