@@ -2,6 +2,8 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { buildApp } from './api/app.js';
 import { createUrlSigner } from './api/signed-url.js';
+import { createWorkMetrics } from './api/work-metrics.js';
+import { buildWorkerApp } from './api/worker-app.js';
 import { createDiskBlobStore } from './blobs/disk/disk-blob-store.js';
 import type { BlobStore } from './blobs/ports.js';
 import { createS3UrlPresigner } from './blobs/s3/presign-get-url.js';
@@ -18,9 +20,10 @@ import { createLocalEngine } from './engines/local/index.js';
 import { createEngineRegistry, modelMapFromSetting } from './engines/registry.js';
 import type { NetworkOverrides } from './fetch/download-options.js';
 import { createSourceFetcher } from './fetch/source-fetcher.js';
+import { createBullmqQueue } from './jobs/bullmq/bullmq-queue.js';
 import { createInProcessQueue } from './jobs/inprocess/inprocess-queue.js';
 import { createScratchSpace } from './jobs/inprocess/scratch-space.js';
-import type { JobHandlers } from './jobs/ports.js';
+import type { JobConcurrency, JobHandlers, JobQueue, JobStartObserver } from './jobs/ports.js';
 import { createKeyService } from './keys/key-service.js';
 import { checkImageHead, IMAGE_HEAD_BYTES, prepareReferenceImage } from './media/reference-image.js';
 import { createMediaToolkit } from './media/toolkit.js';
@@ -34,7 +37,7 @@ import { createPostgresBus } from './signals/postgres-bus.js';
 import { createRedisBus } from './signals/redis-bus.js';
 import { createRenderVideoJob } from './videos/render-video.js';
 import { createVideoService } from './videos/video-service.js';
-import { createWebhookDeliveryHandler, createWebhookNotifier, jobQueueDeliveryQueue } from './webhooks/index.js';
+import { createWebhookDeliveryJob, createWebhookNotifier, jobQueueDeliveryQueue } from './webhooks/index.js';
 
 /**
  * The composition root: the only place that picks concrete adapters. serve, the CLI and the
@@ -64,16 +67,38 @@ export async function createRuntime(
   signals.subscribe('blobs.deleted', ({ prefix }) => blobCache.forget(prefix));
   signals.onGap(() => blobCache.forget(''));
   const blobs = announcingDeletes(blobCache, signals);
-  const exclusive = opts.queueExclusive ?? config.databaseUrl.startsWith('sqlite:');
+  // With Redis (QUEUE_URL) other processes share the jobs: nothing here is exclusive.
+  const exclusive = !config.queueUrl && (opts.queueExclusive ?? config.databaseUrl.startsWith('sqlite:'));
   // Each process works in its own folder of DATA_DIR/tmp; what a killed one left is removed when the next starts.
   const scratch = createScratchSpace({ root: join(dataDir, 'tmp'), exclusive, log });
-  const queue = createInProcessQueue(store.jobs, {
-    concurrency: config.workerConcurrency,
-    maxAttempts: config.jobMaxAttempts,
-    exclusive,
-    log,
-    scratch,
-  });
+  const concurrency: JobConcurrency = {
+    'character.create': config.workerConcurrency,
+    'video.render': config.renderConcurrency,
+    'webhook.deliver': config.webhookConcurrency,
+  };
+  // The queue is made before the metrics that read it; its start observer reaches them through this.
+  let onJobStart: JobStartObserver = () => {};
+  const queue: JobQueue = config.queueUrl
+    ? createBullmqQueue({
+        url: config.queueUrl,
+        prefix: config.queuePrefix,
+        concurrency,
+        maxAttempts: config.jobMaxAttempts,
+        lockMs: config.jobLockMs,
+        log,
+        scratch,
+        onStart: (type, ms) => onJobStart(type, ms),
+      })
+    : createInProcessQueue(store.jobs, {
+        concurrency,
+        maxAttempts: config.jobMaxAttempts,
+        exclusive,
+        log,
+        scratch,
+        onStart: (type, ms) => onJobStart(type, ms),
+      });
+  const metrics = createWorkMetrics({ jobCounts: () => queue.counts() });
+  onJobStart = metrics.jobStarted;
   const events = new CharacterEvents(signals);
   const workDir = scratch.dir;
   const fetchLimits = {
@@ -137,7 +162,10 @@ export async function createRuntime(
       events,
       workDir,
       log,
-      onSettled: (id, status) => webhooks.notify(status === 'ready' ? 'character.completed' : 'character.failed', id),
+      onSettled: async (id, status) => {
+        metrics.characterSettled(status);
+        await webhooks.notify(status === 'ready' ? 'character.completed' : 'character.failed', id);
+      },
     }),
     'video.render': createRenderVideoJob({
       store,
@@ -148,7 +176,7 @@ export async function createRuntime(
       onSettled: (t) => webhooks.notify(t.status === 'completed' ? 'video.completed' : 'video.failed', t.id),
     }),
     // Always registered: with webhooks off it drops deliveries recorded earlier instead of leaving them queued.
-    'webhook.deliver': createWebhookDeliveryHandler({ url: config.webhookUrl, secret: config.webhookSecret, schedule: webhookQueue, log }),
+    'webhook.deliver': createWebhookDeliveryJob({ url: config.webhookUrl, secret: config.webhookSecret, schedule: webhookQueue, log }),
   };
 
   return {
@@ -165,14 +193,20 @@ export async function createRuntime(
     keys,
     handlers,
     workDir,
+    scratch,
+    metrics,
+    /** True when jobs are on Redis: `serve` then runs the API only and `worker` processes run the jobs. */
+    sharedQueue: config.queueUrl !== null,
     readiness: {
       store: () => store.ping(),
       storage: () => blobs.ping(),
       queue: () => queue.ping(),
     },
-    async close() {
-      await queue.stop();
+    /** Stops taking jobs (running ones get `graceMs` to finish, then are handed back), then closes the store. */
+    async close(graceMs?: number) {
+      await queue.stop(graceMs);
       await signals.close();
+      await scratch.close();
       await store.close();
       storage.close();
     },
@@ -192,6 +226,7 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } =
     mediaOrigin: rt.mediaOrigin,
     readiness: rt.readiness,
     queueDepth: () => rt.queue.depth(),
+    workMetrics: rt.metrics.registry,
     settings: c,
     logger: opts.logger ?? rt.log,
     videos: {
@@ -201,6 +236,17 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object } =
       inputReferenceUpload: { maxBytes: c.maxReferenceImageBytes, headBytes: IMAGE_HEAD_BYTES, checkHead: checkImageHead },
       pollAfterMs: c.videoPollAfterMs,
     },
+  });
+}
+
+/** The `worker` process's listener: /healthz, /readyz and /metrics, no API route. */
+export function createWorkerHttpApp(rt: Runtime) {
+  return buildWorkerApp({
+    readiness: rt.readiness,
+    queueDepth: () => rt.queue.depth(),
+    workMetrics: rt.metrics.registry,
+    settings: rt.config,
+    logger: rt.log,
   });
 }
 

@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
 import type { BlobLoader, BlobStore } from '../blobs/ports.js';
 import type { CharacterService } from '../characters/character-service.js';
 import type { KeyService } from '../keys/key-service.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   mediaOrigin?: string;
   readiness: ReadinessChecks;
   queueDepth: () => Promise<number>;
+  /** The work metrics (characters, jobs, queue latency) merged into /metrics. */
+  workMetrics?: Registry;
   settings: ConnectionSettings &
     MetricsAccessSettings & {
       publicUrl: string;
@@ -92,7 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { tags: ['operations'], summary: 'This OpenAPI 3.1 document', security: [] } }, async () => app.swagger());
 
   // Hooks must reach every route: registered without encapsulation.
-  await metricsRoutes({ queueDepth: deps.queueDepth, access: deps.settings })(app);
+  await metricsRoutes({ queueDepth: deps.queueDepth, access: deps.settings, work: deps.workMetrics })(app);
   await app.register(healthRoutes(deps.readiness));
   await app.register(profileRoutes(deps.characters, deps.settings.profilePages, deps.mediaOrigin ?? new URL(deps.settings.publicUrl).origin));
   await app.register(fileRoutes(deps.blobs, deps.signingSecret));

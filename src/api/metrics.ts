@@ -3,10 +3,11 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { type MetricsAccessSettings, metricsAccess } from './metrics-access.js';
 
 /**
- * GET /metrics (Prometheus): process metrics, requests by route and status, and the queue's depth.
+ * GET /metrics (Prometheus): process metrics, requests by route and status, the queue's depth, and
+ * the work metrics of src/api/work-metrics.ts (characters, jobs, queue latency).
  * METRICS_ALLOW and METRICS_TOKEN restrict who may read it.
  */
-export function metricsRoutes(opts: { queueDepth: () => Promise<number>; access: MetricsAccessSettings }) {
+export function metricsRoutes(opts: { queueDepth: () => Promise<number>; access: MetricsAccessSettings; work?: Registry }) {
   return async (app: FastifyInstance) => {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'sora_characters_' });
@@ -32,6 +33,8 @@ export function metricsRoutes(opts: { queueDepth: () => Promise<number>; access:
       },
     });
 
+    const served = opts.work ? Registry.merge([registry, opts.work]) : registry;
+
     // Registered on the root instance so every route is counted, by its pattern (not its URL).
     app.addHook('onResponse', async (req, reply) => {
       const route = req.routeOptions.url ?? 'unmatched';
@@ -41,7 +44,7 @@ export function metricsRoutes(opts: { queueDepth: () => Promise<number>; access:
     app.get(
       '/metrics',
       { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] }, onRequest: metricsAccess(opts.access) },
-      async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+      async (_req, reply) => reply.type(served.contentType).send(await served.metrics()),
     );
   };
 }

@@ -6,7 +6,7 @@ import { characterKeys } from '../blob-keys.js';
 import type { BlobStore } from '../blobs/ports.js';
 import { unixNow } from '../clock.js';
 import { AppError, isAppError } from '../errors.js';
-import type { JobContext } from '../jobs/ports.js';
+import type { JobContext, JobDefinition } from '../jobs/ports.js';
 import type { CharacterRecord, Store } from '../records/ports.js';
 import { isDataUrl } from '../source-url.js';
 import type { CharacterEvents } from './events.js';
@@ -126,13 +126,15 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
     await blobs.deletePrefix(characterKeys(id).upload).catch(() => {});
   }
 
-  return async function makeCharacterJob(payload: { characterId: string }, ctx: JobContext): Promise<void> {
+  async function tellSettled(id: string): Promise<void> {
+    const settled = await store.characters.get(id);
+    if (settled && settled.status !== 'processing') await deps.onSettled?.(id, settled.status);
+  }
+
+  const run = async function makeCharacterJob(payload: { characterId: string }, ctx: JobContext): Promise<void> {
     const c = await store.characters.get(payload.characterId);
     if (!c || c.status !== 'processing') return;
     try {
-      if (ctx.attempt > ctx.maxAttempts) {
-        throw new AppError('internal_error', 'processing was interrupted too many times');
-      }
       await make(c, ctx.signal);
     } catch (err) {
       // Stopped by shutdown: the job stays in the queue and resumes at the next start.
@@ -141,7 +143,20 @@ export function createMakeCharacterJob(deps: MakeCharacterDeps) {
     } finally {
       events.settled(c.id);
     }
-    const settled = await store.characters.get(c.id);
-    if (settled && settled.status !== 'processing') await deps.onSettled?.(c.id, settled.status);
+    await tellSettled(c.id);
   };
+
+  /** The queue's exhaustion rule (src/jobs/attempts.ts): the character settles failed, once. */
+  async function onExhausted(payload: { characterId: string }): Promise<void> {
+    const c = await store.characters.get(payload.characterId);
+    if (!c || c.status !== 'processing') return;
+    try {
+      await fail(c.id, new AppError('internal_error', 'processing was interrupted too many times'));
+    } finally {
+      events.settled(c.id);
+    }
+    await tellSettled(c.id);
+  }
+
+  return { run, onExhausted } satisfies JobDefinition<'character.create'>;
 }

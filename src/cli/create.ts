@@ -53,7 +53,9 @@ export async function createCharacterFromCli(config: Config, flags: CreateFlags)
       }
       upload = { path, filename: basename(path) };
     }
-    await rt.queue.start(rt.handlers);
+    // With a shared queue (QUEUE_URL) a worker process makes it; this process only waits for it.
+    if (rt.sharedQueue) await rt.scratch.open();
+    else await rt.queue.start(rt.handlers);
     const { body } = await rt.characters.create(principal, {
       timestamps: flags.timestamps,
       url: flags.url,

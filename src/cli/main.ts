@@ -4,10 +4,12 @@ import { createCharacterFromCli } from './create.js';
 import { keysCommand } from './keys.js';
 import { migrate } from './migrate.js';
 import { serve } from './serve.js';
+import { worker } from './worker.js';
 
 const USAGE = `usage: sora-characters <command>
 
-  serve                                   start the API and the in-process worker
+  serve                                   start the API (and, without QUEUE_URL, the in-process worker)
+  worker                                  run the jobs of the shared queue (QUEUE_URL=redis://...), no API
   keys create --name NAME                 create an API key (printed once)
   keys list                               list the stored keys
   keys revoke ID|NAME                     revoke a stored key
@@ -37,6 +39,8 @@ export async function runCli(argv: string[]): Promise<number> {
     case 'serve':
       await serve(config);
       return -1; // keeps running
+    case 'worker':
+      return worker(config);
     case 'migrate':
       await migrate(config);
       return 0;

@@ -46,6 +46,16 @@ const schema = z.object({
   PROFILE_PAGES: z.enum(['all', 'public', 'off']).default('all'),
   SIGNED_URL_TTL_SECONDS: positiveInt.default(7 * 24 * 3600),
   WORKER_CONCURRENCY: positiveInt.default(2),
+  RENDER_CONCURRENCY: positiveInt.default(2),
+  WEBHOOK_CONCURRENCY: positiveInt.default(4),
+  WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')
+    .default('sora-characters'),
+  // BullMQ's job lock: a worker killed mid-job is noticed within about 1.5 times this.
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(20_000),
   MAX_QUEUED_JOBS: positiveInt.default(1000),
   SYNC_WAIT_MS: positiveInt.default(120_000),
   JOB_MAX_ATTEMPTS: positiveInt.default(3),
@@ -107,7 +117,19 @@ export interface Config {
   rateLimitPerMinute: number | null;
   profilePages: 'all' | 'public' | 'off';
   signedUrlTtlSeconds: number;
+  /** Characters made at once by one worker (WORKER_CONCURRENCY). */
   workerConcurrency: number;
+  /** Video renders (local, or a hosted engine's submit and polls) at once by one worker. */
+  renderConcurrency: number;
+  /** Webhook deliveries at once by one worker. */
+  webhookConcurrency: number;
+  /** The `worker` process's /healthz, /readyz and /metrics listener (0: any free port). */
+  workerPort: number;
+  /** BullMQ key prefix: processes that share it share the jobs. */
+  queuePrefix: string;
+  jobLockMs: number;
+  /** After SIGTERM: how long running jobs may take to finish before they are handed back. */
+  shutdownGraceMs: number;
   maxQueuedJobs: number;
   syncWaitMs: number;
   jobMaxAttempts: number;
@@ -176,8 +198,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.QUEUE_URL && !/^rediss?:\/\//.test(e.QUEUE_URL)) {
     throw new ConfigError(`invalid setting QUEUE_URL: expected redis://...`);
   }
-  // Better refused than silently ignored: these adapters are not in this version yet.
-  if (e.QUEUE_URL) throw new ConfigError('unsupported setting QUEUE_URL: Redis/BullMQ workers are not available yet; unset it to use the in-process queue');
   const s3 = storageUrl.startsWith('s3://') ? s3Settings(storageUrl, e) : null;
   if (!s3) {
     const stray = (['S3_ENDPOINT', 'S3_REGION', 'S3_FORCE_PATH_STYLE'] as const).find((name) => e[name] !== undefined);
@@ -228,6 +248,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     profilePages: e.PROFILE_PAGES,
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    renderConcurrency: e.RENDER_CONCURRENCY,
+    webhookConcurrency: e.WEBHOOK_CONCURRENCY,
+    workerPort: e.WORKER_PORT,
+    queuePrefix: e.QUEUE_PREFIX,
+    jobLockMs: e.JOB_LOCK_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     maxQueuedJobs: e.MAX_QUEUED_JOBS,
     syncWaitMs: e.SYNC_WAIT_MS,
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,

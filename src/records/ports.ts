@@ -152,6 +152,8 @@ export interface JobRepo {
   /** Queued jobs, runnable now or later. */
   /** Queued jobs, of the given types only when `types` is set. */
   countQueued(types?: string[]): Promise<number>;
+  /** Jobs not done, by type and state (metrics); states with no job are left out. */
+  countByState(): Promise<{ type: string; state: Exclude<JobState, 'done'>; count: number }[]>;
 }
 
 export type VideoTaskStatus = 'queued' | 'in_progress' | 'completed' | 'failed';

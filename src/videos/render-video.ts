@@ -7,7 +7,7 @@ import type { BlobStore } from '../blobs/ports.js';
 import { unixNow } from '../clock.js';
 import type { EngineRegistry, RenderCharacter } from '../engines/ports.js';
 import { AppError, isAppError } from '../errors.js';
-import type { JobContext } from '../jobs/ports.js';
+import type { JobContext, JobDefinition } from '../jobs/ports.js';
 import type { Store, VideoTaskRecord } from '../records/ports.js';
 
 export interface RenderVideoDeps {
@@ -98,26 +98,39 @@ export function createRenderVideoJob(deps: RenderVideoDeps) {
     }
   }
 
-  return async function renderVideoJob(payload: { taskId: string }, ctx: JobContext): Promise<void> {
+  async function settleFailed(t: VideoTaskRecord, err: unknown): Promise<VideoTaskRecord | null> {
+    const known = isAppError(err);
+    if (!known) deps.log?.error({ err, taskId: t.id }, 'render failed unexpectedly');
+    return store.tasks.update(t.id, {
+      status: 'failed',
+      errorCode: known ? err.code : 'engine_error',
+      errorMessage: known ? err.message : 'the video could not be rendered',
+      completedAt: null,
+    });
+  }
+
+  const run = async function renderVideoJob(payload: { taskId: string }, ctx: JobContext): Promise<void> {
     const t = await store.tasks.get(payload.taskId);
     if (!t || t.status === 'completed' || t.status === 'failed') return;
     let settled: VideoTaskRecord | null = null;
     try {
-      if (ctx.attempt > ctx.maxAttempts) throw new AppError('internal_error', 'rendering was interrupted too many times');
       settled = await render(t, ctx.signal);
       // Deleted while rendering: leave nothing behind.
       if (!settled) await blobs.deletePrefix(videoKeys(t.id).prefix);
     } catch (err) {
       if (ctx.signal.aborted) throw err;
-      const known = isAppError(err);
-      if (!known) deps.log?.error({ err, taskId: t.id }, 'render failed unexpectedly');
-      settled = await store.tasks.update(t.id, {
-        status: 'failed',
-        errorCode: known ? err.code : 'engine_error',
-        errorMessage: known ? err.message : 'the video could not be rendered',
-        completedAt: null,
-      });
+      settled = await settleFailed(t, err);
     }
     if (settled && deps.onSettled) await deps.onSettled(settled).catch(() => {});
   };
+
+  /** The queue's exhaustion rule (src/jobs/attempts.ts): the task settles failed, once. */
+  async function onExhausted(payload: { taskId: string }): Promise<void> {
+    const t = await store.tasks.get(payload.taskId);
+    if (!t || t.status === 'completed' || t.status === 'failed') return;
+    const settled = await settleFailed(t, new AppError('internal_error', 'rendering was interrupted too many times'));
+    if (settled && deps.onSettled) await deps.onSettled(settled).catch(() => {});
+  }
+
+  return { run, onExhausted } satisfies JobDefinition<'video.render'>;
 }

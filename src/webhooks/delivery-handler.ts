@@ -44,6 +44,14 @@ export type WebhookDeliveryHandler = (payload: WebhookDeliveryPayload, ctx?: Del
  * mid-attempt throws, so the queue keeps the job and runs it again after the restart.
  */
 export function createWebhookDeliveryHandler(deps: WebhookDeliveryHandlerDeps): WebhookDeliveryHandler {
+  return createWebhookDeliveryJob(deps).run;
+}
+
+/** The `'webhook.deliver'` entry of the job map: the handler, and its settle when the queue gives the job up. */
+export function createWebhookDeliveryJob(deps: WebhookDeliveryHandlerDeps): {
+  run: WebhookDeliveryHandler;
+  onExhausted: (payload: WebhookDeliveryPayload, error: Error) => Promise<void>;
+} {
   const deliver = deps.deliver ?? deliverWebhook;
   const maxAttempts = deps.maxAttempts ?? MAX_WEBHOOK_ATTEMPTS;
   const now = deps.now ?? Date.now;
@@ -64,7 +72,21 @@ export function createWebhookDeliveryHandler(deps: WebhookDeliveryHandlerDeps): 
     );
   };
 
-  return async (payload, ctx = {}) => {
+  /**
+   * The queue's exhaustion rule (src/jobs/attempts.ts): this job died with its process (or threw)
+   * too often. It is not redone here, but the delivery stays alive as a later attempt (a POST is
+   * no reason for a crash loop), unless it was the last.
+   */
+  const onExhausted = async (payload: WebhookDeliveryPayload, error: Error) => {
+    const event = payload.event;
+    const attempt = payload.attempt ?? 1;
+    if (!deps.url || !deps.secret) return;
+    const reason = `job gave up: ${error.message}`;
+    if (attempt >= maxAttempts) giveUp(event, attempt, reason, 'webhook delivery given up');
+    else await scheduleNext(event, attempt, reason);
+  };
+
+  const run: WebhookDeliveryHandler = async (payload, ctx = {}) => {
     const event = payload.event;
     const attempt = payload.attempt ?? 1;
     const { url, secret } = deps;
@@ -77,15 +99,6 @@ export function createWebhookDeliveryHandler(deps: WebhookDeliveryHandlerDeps): 
       giveUp(event, attempt - 1, 'out of attempts', 'webhook delivery given up');
       return;
     }
-    // This job has died with its process too often: settle it without redoing it here, but keep
-    // the delivery alive as a later attempt (a POST is no reason for a crash loop).
-    if (ctx.attempt !== undefined && ctx.maxAttempts !== undefined && ctx.attempt > ctx.maxAttempts) {
-      const reason = `job ran ${ctx.attempt} times without settling`;
-      if (attempt >= maxAttempts) giveUp(event, attempt, reason, 'webhook delivery given up');
-      else await scheduleNext(event, attempt, reason);
-      return;
-    }
-
     const result = await deliver(url, secret, event, {
       ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -107,4 +120,5 @@ export function createWebhookDeliveryHandler(deps: WebhookDeliveryHandlerDeps): 
     }
     await scheduleNext(event, attempt, result.reason, result.retryAfterMs);
   };
+  return { run, onExhausted };
 }

@@ -449,6 +449,24 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.jobs.countQueued()).toBe(base + 1);
       });
 
+      it('counts jobs not done by type and state', async () => {
+        const type = newType();
+        const of = async () => (await store.jobs.countByState()).filter((c) => c.type === type).sort((a, b) => a.state.localeCompare(b.state));
+        expect(await of()).toEqual([]);
+        for (let i = 0; i < 4; i++) await store.jobs.enqueue({ id: newId(), type, payload: null, runAfter: 0 });
+        const a = await store.jobs.claim('w', [type], Date.now());
+        const b = await store.jobs.claim('w', [type], Date.now());
+        const c = await store.jobs.claim('w', [type], Date.now());
+        await store.jobs.fail(a!.id, 'boom');
+        await store.jobs.complete(b!.id);
+        expect(c).not.toBeNull();
+        expect(await of()).toEqual([
+          { type, state: 'failed', count: 1 },
+          { type, state: 'queued', count: 1 },
+          { type, state: 'running', count: 1 },
+        ]);
+      });
+
       it('never hands one job to two concurrent claimers (two store instances)', async () => {
         const other = await makeStore();
         try {

@@ -64,6 +64,12 @@ export function optionalTiers(): OptionalTier[] {
       howTo: 'set TEST_REDIS_URL=redis://127.0.0.1:6379',
     },
     {
+      name: 'API and worker processes on PostgreSQL and Redis',
+      project: 'e2e',
+      available: !!process.env.TEST_DATABASE_URL && !!process.env.TEST_REDIS_URL,
+      howTo: 'set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test and TEST_REDIS_URL=redis://127.0.0.1:6379',
+    },
+    {
       name: 'browser tests (profile page in chromium)',
       project: 'e2e',
       available: existsSync(CHROMIUM_PATH),

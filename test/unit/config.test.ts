@@ -14,6 +14,19 @@ describe('loadConfig', () => {
     expect(c.profilePages).toBe('all');
     expect(c.rateLimitPerMinute).toBeNull();
     expect(c.queueUrl).toBeNull();
+    expect([c.workerConcurrency, c.renderConcurrency, c.webhookConcurrency]).toEqual([2, 2, 4]);
+    expect(c.workerPort).toBe(8081);
+    expect(c.queuePrefix).toBe('sora-characters');
+    expect(c.jobLockMs).toBe(10_000);
+    expect(c.shutdownGraceMs).toBe(20_000);
+  });
+
+  it('takes a Redis QUEUE_URL (BullMQ) and per-type concurrency', () => {
+    const c = loadConfig({ QUEUE_URL: 'redis://127.0.0.1:6379/2', QUEUE_PREFIX: 'sc-test.1', RENDER_CONCURRENCY: '1', WEBHOOK_CONCURRENCY: '8' });
+    expect(c.queueUrl).toBe('redis://127.0.0.1:6379/2');
+    expect(c.queuePrefix).toBe('sc-test.1');
+    expect([c.renderConcurrency, c.webhookConcurrency]).toEqual([1, 8]);
+    expect(loadConfig({ QUEUE_URL: 'rediss://cache.example:6380' }).queueUrl).toBe('rediss://cache.example:6380');
   });
 
   it('picks the signal bus: SIGNALS_URL, else a postgres DATABASE_URL, else this process alone', () => {
@@ -49,9 +62,14 @@ describe('loadConfig', () => {
     ['SIGNALS_PREFIX', 'has space'],
     ['SIGNALS_PREFIX', 'x'.repeat(41)],
     ['SIGNING_SECRET', 'short'],
-    ['QUEUE_URL', 'redis://127.0.0.1:6379'],
     ['STORAGE_URL', 'gs://bucket/prefix'],
     ['FILE_URLS', 'cdn'],
+    ['RENDER_CONCURRENCY', '0'],
+    ['WEBHOOK_CONCURRENCY', 'many'],
+    ['WORKER_PORT', '70000'],
+    ['QUEUE_PREFIX', 'a:b'],
+    ['JOB_LOCK_MS', '10'],
+    ['SHUTDOWN_GRACE_MS', '-1'],
   ])('a wrong %s stops boot with one line naming it', (name, value) => {
     let err: unknown;
     try {

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createInProcessQueue } from '../../src/jobs/inprocess/inprocess-queue.js';
-import type { JobHandlers } from '../../src/jobs/ports.js';
+import type { JobContext } from '../../src/jobs/ports.js';
 import { createKyselyStore } from '../../src/records/kysely/index.js';
 import type { JobRepo } from '../../src/records/ports.js';
 import { createWebhookDeliveryHandler } from '../../src/webhooks/delivery-handler.js';
 import { type DeliveryQueue, deliveryJobId, WEBHOOK_DELIVER_JOB, type WebhookDeliveryPayload } from '../../src/webhooks/delivery-queue.js';
 import { createQueuedWebhookNotifier } from '../../src/webhooks/webhook-notifier.js';
+import { jobMap } from '../support/job-map.js';
 import { SECRET, startReceiver, status } from './support.js';
 
 /** Deliveries as rows of the store's jobs table (what JobQueue.enqueue with runAfter will do). */
@@ -74,10 +75,9 @@ describe('webhook deliveries on the durable store (sqlite)', () => {
     const common = { secret: SECRET, schedule, now: () => Date.now() - 3_600_000, timeoutMs: 300 };
     const good = createWebhookDeliveryHandler({ ...common, url: r.url });
     const bad = createWebhookDeliveryHandler({ ...common, url: hung.url, maxAttempts: 2 });
-    const handlers = {
-      [WEBHOOK_DELIVER_JOB]: (p: WebhookDeliveryPayload, ctx: { signal: AbortSignal }) => (p.event.data.id.startsWith('hung') ? bad : good)(p, ctx),
-    } as unknown as JobHandlers;
-    await queue.start(handlers);
+    await queue.start(
+      jobMap({ [WEBHOOK_DELIVER_JOB]: (p: WebhookDeliveryPayload, ctx: JobContext) => (p.event.data.id.startsWith('hung') ? bad : good)(p, ctx) }),
+    );
 
     const notifier = createQueuedWebhookNotifier({ queue: schedule });
     const t0 = performance.now();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_WEBHOOK_ATTEMPTS, WEBHOOK_BACKOFF_MS } from '../../src/webhooks/backoff.js';
-import { createWebhookDeliveryHandler, type WebhookDeliveryHandlerDeps } from '../../src/webhooks/delivery-handler.js';
+import { createWebhookDeliveryHandler, createWebhookDeliveryJob, type WebhookDeliveryHandlerDeps } from '../../src/webhooks/delivery-handler.js';
 import { deliveryJobId } from '../../src/webhooks/delivery-queue.js';
 import { buildEvent } from '../../src/webhooks/event.js';
 import { createQueuedWebhookNotifier } from '../../src/webhooks/webhook-notifier.js';
@@ -140,14 +140,32 @@ describe('webhook delivery handler', () => {
     expect(queue.all).toHaveLength(0);
   });
 
-  it('a job that kept dying is not redone but moved to a later attempt', async () => {
+  it('a job the queue gave up (it kept dying) is not redone but moved to a later attempt', async () => {
     const deliver = vi.fn();
     const queue = new MemoryDeliveryQueue();
-    const handler = createWebhookDeliveryHandler({ url: 'http://127.0.0.1:1/', secret: SECRET, schedule: queue, deliver });
+    const job = createWebhookDeliveryJob({ url: 'http://127.0.0.1:1/', secret: SECRET, schedule: queue, deliver });
     const event = buildEvent('video.failed', 'v');
-    await handler({ event, attempt: 2 }, { attempt: 4, maxAttempts: 3 });
+    await job.onExhausted({ event, attempt: 2 }, new Error('the job was interrupted 3 times'));
     expect(deliver).not.toHaveBeenCalled();
     expect(queue.all).toMatchObject([{ payload: { event, attempt: 3 } }]);
+  });
+
+  it('a job the queue gave up on its last delivery attempt is given up, not rescheduled', async () => {
+    const deliver = vi.fn();
+    const queue = new MemoryDeliveryQueue();
+    const gaveUp: unknown[] = [];
+    const job = createWebhookDeliveryJob({
+      url: 'http://127.0.0.1:1/',
+      secret: SECRET,
+      schedule: queue,
+      deliver,
+      maxAttempts: 2,
+      onGiveUp: (_e, info) => gaveUp.push(info),
+    });
+    await job.onExhausted({ event: buildEvent('video.failed', 'v'), attempt: 2 }, new Error('boom'));
+    expect(deliver).not.toHaveBeenCalled();
+    expect(queue.all).toHaveLength(0);
+    expect(gaveUp).toEqual([{ attempts: 2, reason: 'job gave up: boom' }]);
   });
 
   it('scheduling the same next attempt twice (a re-run job) keeps one', async () => {

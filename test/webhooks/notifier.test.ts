@@ -94,6 +94,7 @@ describe('webhook notifier', () => {
       start: async () => {},
       stop: async () => {},
       depth: async () => 0,
+      counts: async () => [],
       ping: async () => {},
     };
     const enqueuer: WebhookJobEnqueuer = future; // type-level check of the wiring

@@ -117,5 +117,15 @@ export function createJobsRepo(db: Kysely<DB>, dialect: Dialect): JobRepo {
       const row = await q.executeTakeFirstOrThrow();
       return Number(row.n);
     },
+
+    async countByState() {
+      const rows = await db
+        .selectFrom('jobs')
+        .select(['type', 'state', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('state', '!=', 'done')
+        .groupBy(['type', 'state'])
+        .execute();
+      return rows.map((r) => ({ type: r.type, state: r.state as 'queued' | 'running' | 'failed', count: Number(r.n) }));
+    },
   };
 }

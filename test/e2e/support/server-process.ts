@@ -33,7 +33,20 @@ export interface RunResult {
 /** The environment a child process of this suite gets: the parent's, minus settings that would leak in. */
 export function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['PORT', 'HOST', 'PUBLIC_URL', 'DATA_DIR', 'DATABASE_URL', 'STORAGE_URL', 'QUEUE_URL', 'API_KEYS', 'ADMIN_API_KEYS', 'NODE_OPTIONS']) {
+  for (const k of [
+    'PORT',
+    'WORKER_PORT',
+    'HOST',
+    'PUBLIC_URL',
+    'DATA_DIR',
+    'DATABASE_URL',
+    'STORAGE_URL',
+    'QUEUE_URL',
+    'QUEUE_PREFIX',
+    'API_KEYS',
+    'ADMIN_API_KEYS',
+    'NODE_OPTIONS',
+  ]) {
     delete base[k];
   }
   // vitest sets these in its workers; the service should run as it does in production.
@@ -95,6 +108,8 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   /** How long to wait for /healthz. */
   readyTimeoutMs?: number;
+  /** `serve` (default), or `worker`: then `port` is its WORKER_PORT listener (/healthz, /readyz, /metrics). */
+  command?: 'serve' | 'worker';
 }
 
 const live = new Set<ServerProcess>();
@@ -105,8 +120,10 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
   const dataDir = opts.dataDir ?? (await tempDataDir());
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
+  const command = opts.command ?? 'serve';
   const env = childEnv({
     PORT: String(port),
+    WORKER_PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     API_KEYS: `${ALICE},${BOB}`,
@@ -115,7 +132,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerProces
     LOG_LEVEL: 'warn',
     ...opts.env,
   });
-  const child = spawn(process.execPath, [MAIN, 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, command], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -262,6 +262,17 @@ function jobsRepo(db: MemoryDatabase): JobRepo {
     async countQueued(types) {
       return [...db.jobs.values()].filter((j) => j.state === 'queued' && (!types || types.includes(j.type))).length;
     },
+    async countByState() {
+      const counts = new Map<string, { type: string; state: 'queued' | 'running' | 'failed'; count: number }>();
+      for (const j of db.jobs.values()) {
+        if (j.state === 'done') continue;
+        const key = `${j.type}\0${j.state}`;
+        const c = counts.get(key) ?? { type: j.type, state: j.state, count: 0 };
+        c.count++;
+        counts.set(key, c);
+      }
+      return [...counts.values()];
+    },
   };
 }
 
