@@ -30,8 +30,8 @@ const schema = z.object({
     .optional(),
   SIGNALS_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'expected 1 to 40 letters, digits or _ . : -')
-    .default('sora_characters_'),
+    .regex(/^[A-Za-z0-9_.:-]{1,48}$/, 'expected 1 to 48 letters, digits or _ . : -')
+    .optional(),
   API_KEYS: z.string().optional(),
   ADMIN_API_KEYS: z.string().optional(),
   ALLOW_PRIVATE_URLS: bool.default(false),
@@ -101,7 +101,7 @@ export interface Config {
    * else a postgres DATABASE_URL.
    */
   signalsUrl: string | null;
-  /** Channel prefix on that server, so deployments sharing it do not hear each other. */
+  /** Channel prefix on that server, so deployments sharing it do not hear each other (default: QUEUE_PREFIX + "."). */
   signalsPrefix: string;
   apiKeys: string[];
   adminApiKeys: string[];
@@ -217,6 +217,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
     throw new ConfigError(`invalid setting HEADERS_TIMEOUT_MS=${e.HEADERS_TIMEOUT_MS}: must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS})`);
   }
+  // One name per deployment: the signal channel follows QUEUE_PREFIX unless told otherwise.
+  const signalsPrefix = e.SIGNALS_PREFIX ?? `${e.QUEUE_PREFIX}.`;
+  if (signalsPrefix.length > 48) {
+    throw new ConfigError(`invalid setting SIGNALS_PREFIX: the one derived from QUEUE_PREFIX (${signalsPrefix}) is longer than 48 characters; set a shorter one`);
+  }
   const metricsAllow = list(e.METRICS_ALLOW);
   const badRange = metricsAllow.find((r) => !isAddressOrCidr(r));
   if (badRange !== undefined) {
@@ -233,7 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fileUrls: e.FILE_URLS,
     queueUrl: e.QUEUE_URL ?? null,
     signalsUrl: e.SIGNALS_URL ?? e.QUEUE_URL ?? (/^postgres(ql)?:\/\//.test(databaseUrl) ? databaseUrl : null),
-    signalsPrefix: e.SIGNALS_PREFIX,
+    signalsPrefix,
     apiKeys: list(e.API_KEYS),
     adminApiKeys: list(e.ADMIN_API_KEYS),
     allowPrivateUrls: e.ALLOW_PRIVATE_URLS,

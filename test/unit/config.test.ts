@@ -31,13 +31,19 @@ describe('loadConfig', () => {
 
   it('picks the signal bus: SIGNALS_URL, else a postgres DATABASE_URL, else this process alone', () => {
     expect(loadConfig({}).signalsUrl).toBeNull();
-    expect(loadConfig({}).signalsPrefix).toBe('sora_characters_');
+    expect(loadConfig({}).signalsPrefix).toBe('sora-characters.');
+    expect(loadConfig({ QUEUE_PREFIX: 'prod-1' }).signalsPrefix).toBe('prod-1.');
     const pgUrl = 'postgres://u@db.example:5432/sc';
     expect(loadConfig({ DATABASE_URL: pgUrl }).signalsUrl).toBe(pgUrl);
     expect(loadConfig({ DATABASE_URL: pgUrl, SIGNALS_URL: 'redis://cache.example:6379', SIGNALS_PREFIX: 'prod:sc:' })).toMatchObject({
       signalsUrl: 'redis://cache.example:6379',
       signalsPrefix: 'prod:sc:',
     });
+  });
+
+  it('a QUEUE_PREFIX too long to name the signal channel stops boot, naming SIGNALS_PREFIX', () => {
+    expect(() => loadConfig({ QUEUE_PREFIX: 'q'.repeat(48) })).toThrow(/^invalid setting SIGNALS_PREFIX: .* longer than 48 characters/);
+    expect(loadConfig({ QUEUE_PREFIX: 'q'.repeat(48), SIGNALS_PREFIX: 'short.' }).signalsPrefix).toBe('short.');
   });
 
   it('derives PUBLIC_URL from PORT and lists keys', () => {
@@ -60,7 +66,7 @@ describe('loadConfig', () => {
     ['SIGNALS_URL', 'amqp://x'],
     ['SIGNALS_URL', 'inprocess'],
     ['SIGNALS_PREFIX', 'has space'],
-    ['SIGNALS_PREFIX', 'x'.repeat(41)],
+    ['SIGNALS_PREFIX', 'x'.repeat(49)],
     ['SIGNING_SECRET', 'short'],
     ['STORAGE_URL', 'gs://bucket/prefix'],
     ['FILE_URLS', 'cdn'],
