@@ -9,6 +9,7 @@ import { createLatency } from './create-latency.js';
 import { memory } from './memory.js';
 import { portraitStage } from './portrait-stage.js';
 import { readPaths } from './read-paths.js';
+import { scale } from './scale.js';
 import { sourceLength } from './source-length.js';
 import { stages } from './stages.js';
 import type { BenchConfig, BenchContext } from './support/context.js';
@@ -25,7 +26,7 @@ const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean)) : null;
 const wanted = (id: string) => !only || only.has(id);
-const SECTION_IDS = ['create_latency', 'source_length', 'throughput', 'memory', 'read_paths', 'portrait_stage', 'stages'];
+const SECTION_IDS = ['create_latency', 'source_length', 'throughput', 'memory', 'read_paths', 'portrait_stage', 'stages', 'scale'];
 if (only && (only.size === 0 || [...only].some((id) => !SECTION_IDS.includes(id)))) {
   process.stderr.write(`--only takes a comma-separated list of: ${SECTION_IDS.join(', ')}\n`);
   process.exit(2);
@@ -101,6 +102,8 @@ async function main(): Promise<void> {
       ['portrait_stage', '6. portrait stage', portraitStage],
       ['stages', '7. stage breakdown (information)', stages],
     ]);
+    // Its own deployment of five processes: in full runs, and in a quick one only when asked by --only.
+    if (!quick || only) await runSections(ctx, [['scale', '8. scale-out on PostgreSQL + S3 + Redis', scale]]);
   } finally {
     await origin.close();
     await closeHttp();
