@@ -29,7 +29,10 @@ export function metricsRoutes(opts: { queueDepth: () => Promise<number>; access:
       help: 'Jobs waiting to run',
       registers: [registry],
       async collect() {
-        this.set(await opts.queueDepth());
+        // The queue unreachable (Redis away): no sample this scrape, never a failed scrape.
+        const depth = await opts.queueDepth().catch(() => null);
+        if (depth === null) this.reset();
+        else this.set(depth);
       },
     });
 

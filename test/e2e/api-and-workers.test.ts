@@ -14,6 +14,7 @@ import {
   ensureBuilt,
   killAll,
   removeDir,
+  runCli,
   type ServerProcess,
   StopWaiting,
   startServer,
@@ -48,10 +49,10 @@ describe.skipIf(!tierAvailable(TIER))('e2e: an API process and worker processes 
   let api: ServerProcess;
   const processes: ServerProcess[] = [];
 
-  const start = async (command: 'serve' | 'worker') => {
+  const start = async (command: 'serve' | 'worker', over: Record<string, string> = {}) => {
     const dataDir = await tempDataDir();
     dirs.push(dataDir);
-    const p = await startServer({ command, dataDir, env });
+    const p = await startServer({ command, dataDir, env: { ...env, ...over } });
     processes.push(p);
     return p;
   };
@@ -178,7 +179,7 @@ describe.skipIf(!tierAvailable(TIER))('e2e: an API process and worker processes 
     expect(list.data.filter((x: { id: string }) => x.id === id)).toHaveLength(1);
   });
 
-  it('SIGTERM: a worker finishes the job it holds, then exits 0; so does the API', async () => {
+  it('SIGTERM: a worker finishes the job it holds, then exits 0', async () => {
     const worker = processes.filter((p) => p.child.exitCode === null && p.child.signalCode === null && p !== api).pop()!;
     const before = origin.hits.get('slow.mp4') ?? 0;
     const id = await createAsync(origin.url('slow.mp4'));
@@ -189,8 +190,57 @@ describe.skipIf(!tierAvailable(TIER))('e2e: an API process and worker processes 
     const c = await (await api.fetch(`/sora/v1/characters/${id}`, { headers: bearer(ALICE) })).json();
     expect(c).toMatchObject({ id, status: 'ready' });
     expect(origin.hits.get('slow.mp4')).toBe(before + 1);
+  });
 
-    const apiStopped = await api.stop(30_000);
-    expect(apiStopped.code, api.output()).toBe(0);
+  it('a job whose workers keep dying runs out of attempts: the exhaustion rule settles the character failed', async () => {
+    const once = { JOB_MAX_ATTEMPTS: '1' };
+    const first = await start('worker', once);
+    const before = origin.hits.get('slow.mp4') ?? 0;
+    const id = await createAsync(origin.url('slow.mp4'));
+    await waitFor('the worker to start the download', async () => ((origin.hits.get('slow.mp4') ?? 0) > before ? true : undefined), 30_000, 50);
+    await first.kill();
+    const second = await start('worker', once);
+    const c = await waitFor(
+      `character ${id} settled`,
+      async () => {
+        const got = await (await api.fetch(`/sora/v1/characters/${id}`, { headers: bearer(ALICE) })).json();
+        return got.status === 'processing' ? undefined : got;
+      },
+      60_000,
+      250,
+    );
+    expect(c, second.output()).toMatchObject({ id, status: 'failed', error: { code: 'internal_error', message: 'processing was interrupted too many times' } });
+    // Settled without a second run.
+    expect(origin.hits.get('slow.mp4')).toBe(before + 1);
+    expect(await second.stop()).toMatchObject({ code: 0 });
+  });
+
+  it('SIGTERM past the grace period: the worker hands its job back, another worker makes it, and it exits 0', async () => {
+    const holder = await start('worker', { SHUTDOWN_GRACE_MS: '300' });
+    const before = origin.hits.get('slow.mp4') ?? 0;
+    const id = await createAsync(origin.url('slow.mp4'));
+    await waitFor('the worker to start the download', async () => ((origin.hits.get('slow.mp4') ?? 0) > before ? true : undefined), 30_000, 50);
+    const other = await start('worker');
+    const stopped = await holder.stop(30_000);
+    expect(stopped.code, holder.output()).toBe(0);
+    const c = await ready(id, [other]);
+    expect(c).toMatchObject({ id, status: 'ready', error: null });
+    // The download was cut by the hand-back and made again by the other worker.
+    expect(origin.hits.get('slow.mp4')).toBe(before + 2);
+    expect(await other.stop()).toMatchObject({ code: 0 });
+  });
+
+  it('SIGTERM: the API process closes and exits 0', async () => {
+    const stopped = await api.stop(30_000);
+    expect(stopped.code, api.output()).toBe(0);
+  });
+});
+
+describe('e2e: the worker command without QUEUE_URL', () => {
+  it('refuses to start, naming QUEUE_URL (serve runs the jobs then)', async () => {
+    await ensureBuilt();
+    const r = await runCli(['worker'], { DATA_DIR: join(tmpdir(), `sc-no-queue-${randomBytes(4).toString('hex')}`) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('QUEUE_URL=redis://');
   });
 });

@@ -29,7 +29,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   });
   const rt = await createRuntime(config, { logger: pino({ level: 'silent' }) });
   const app = await createHttpApp(rt, { logger: false });
-  await rt.queue.start(rt.handlers);
+  // With QUEUE_URL (Redis) this process is the API only, as `serve` is then.
+  if (rt.sharedQueue) await rt.scratch.open();
+  else await rt.queue.start(rt.handlers);
   return {
     app,
     rt,

@@ -38,7 +38,19 @@ export interface BullmqQueueOptions {
 /** Completed jobs are kept a week (an enqueue with the same id in that time is a no-op), failed ones a month. */
 const KEEP_COMPLETED = { age: 7 * 24 * 3600 };
 const KEEP_FAILED = { age: 30 * 24 * 3600 };
+/** Redis away: the queue's calls fail after this instead of waiting for it to come back. */
+const CALL_TIMEOUT_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
+
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`redis did not answer (${what})`)), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** BullMQ refuses ids with ':' (its key separator) and integer ids: such ids are hashed, the same id to the same hash. */
 export function bullmqJobId(id: string): string {
@@ -89,14 +101,18 @@ export function createBullmqQueue(opts: BullmqQueueOptions): JobQueue {
   return {
     async enqueue<T extends JobType>(type: T, payload: JobPayloads[T], o?: { id?: string; runAfter?: number }) {
       const delay = o?.runAfter ? Math.max(0, o.runAfter - Date.now()) : 0;
-      await queueOf(type).add(type, payload, {
-        ...(o?.id ? { jobId: bullmqJobId(o.id) } : {}),
-        ...(delay > 0 ? { delay } : {}),
-        attempts: opts.maxAttempts,
-        backoff: { type: 'attempts-rule' },
-        removeOnComplete: KEEP_COMPLETED,
-        removeOnFail: KEEP_FAILED,
-      });
+      await within(
+        queueOf(type).add(type, payload, {
+          ...(o?.id ? { jobId: bullmqJobId(o.id) } : {}),
+          ...(delay > 0 ? { delay } : {}),
+          attempts: opts.maxAttempts,
+          backoff: { type: 'attempts-rule' },
+          removeOnComplete: KEEP_COMPLETED,
+          removeOnFail: KEEP_FAILED,
+        }),
+        CALL_TIMEOUT_MS,
+        'enqueue',
+      );
     },
 
     async start(handlers: JobHandlers) {
@@ -145,14 +161,14 @@ export function createBullmqQueue(opts: BullmqQueueOptions): JobQueue {
     },
 
     async depth(types?: JobType[]) {
-      const counts = await Promise.all((types ?? JOB_TYPES).map((t) => queueOf(t).getJobCountByTypes(...QUEUED)));
+      const counts = await within(Promise.all((types ?? JOB_TYPES).map((t) => queueOf(t).getJobCountByTypes(...QUEUED))), CALL_TIMEOUT_MS, 'depth');
       return counts.reduce((a, b) => a + b, 0);
     },
 
     async counts() {
       const out: { type: JobType; state: JobCountState; count: number }[] = [];
       for (const type of JOB_TYPES) {
-        const c = await queueOf(type).getJobCounts(...QUEUED, 'active', 'failed');
+        const c = await within(queueOf(type).getJobCounts(...QUEUED, 'active', 'failed'), CALL_TIMEOUT_MS, 'counts');
         out.push({ type, state: 'queued', count: (c.wait ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) });
         out.push({ type, state: 'running', count: c.active ?? 0 });
         out.push({ type, state: 'failed', count: c.failed ?? 0 });
@@ -161,13 +177,7 @@ export function createBullmqQueue(opts: BullmqQueueOptions): JobQueue {
     },
 
     async ping() {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error('redis did not answer')), PING_TIMEOUT_MS)));
-      try {
-        await Promise.race([producer.ping(), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await within(producer.ping(), PING_TIMEOUT_MS, 'ping');
     },
   };
 }
