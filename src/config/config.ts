@@ -220,7 +220,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // One name per deployment: the signal channel follows QUEUE_PREFIX unless told otherwise.
   const signalsPrefix = e.SIGNALS_PREFIX ?? `${e.QUEUE_PREFIX}.`;
   if (signalsPrefix.length > 48) {
-    throw new ConfigError(`invalid setting SIGNALS_PREFIX: the one derived from QUEUE_PREFIX (${signalsPrefix}) is longer than 48 characters; set a shorter one`);
+    throw new ConfigError(
+      `invalid setting SIGNALS_PREFIX: the one derived from QUEUE_PREFIX (${signalsPrefix}) is longer than 48 characters; set a shorter one`,
+    );
   }
   const metricsAllow = list(e.METRICS_ALLOW);
   const badRange = metricsAllow.find((r) => !isAddressOrCidr(r));
