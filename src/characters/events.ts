@@ -7,6 +7,8 @@ export interface CharacterEventsOptions {
    * was lost (the bus is at most once). A gap on the bus makes every waiter read at once.
    */
   safetyPollMs?: number;
+  /** How often it reads while the bus is down (no message can come): the old polling. */
+  busDownPollMs?: number;
 }
 
 /**
@@ -17,12 +19,14 @@ export interface CharacterEventsOptions {
 export class CharacterEvents {
   private readonly waiters = new EventEmitter();
   private readonly safetyPollMs: number;
+  private readonly busDownPollMs: number;
 
   constructor(
     private readonly bus: SignalBus,
     opts: CharacterEventsOptions = {},
   ) {
     this.safetyPollMs = opts.safetyPollMs ?? 5_000;
+    this.busDownPollMs = Math.min(opts.busDownPollMs ?? 1_000, this.safetyPollMs);
     this.waiters.setMaxListeners(0);
     bus.subscribe('character.settled', ({ id }) => this.waiters.emit(id));
     // Messages may have been missed: every waiter looks at the store now.
@@ -41,7 +45,8 @@ export class CharacterEvents {
 
   /**
    * Resolves when `check` says `id` has settled, or after `ms`. `check` runs at the start, on
-   * every settle message for `id` (from any process), on a gap of the bus, and every safety poll.
+   * every settle message for `id` (from any process), on a gap of the bus, every safety poll,
+   * and every `busDownPollMs` while the bus is not live.
    */
   async waitFor(id: string, ms: number, check: () => Promise<boolean>): Promise<void> {
     let woken = false;
@@ -64,7 +69,9 @@ export class CharacterEvents {
         this.waiters.off(id, look);
         resolve();
       };
+      let lookedAt = Date.now();
       const look = () => {
+        lookedAt = Date.now();
         if (checking) {
           again = true;
           return;
@@ -85,7 +92,9 @@ export class CharacterEvents {
         );
       };
       const deadline = setTimeout(finish, ms);
-      const poll = setInterval(look, this.safetyPollMs);
+      const poll = setInterval(() => {
+        if (!this.bus.live() || Date.now() - lookedAt >= this.safetyPollMs) look();
+      }, this.busDownPollMs);
       this.waiters.on(id, look);
       if (woken) look();
     });

@@ -5,17 +5,19 @@ import { createListenerSet } from '../../src/signals/listeners.js';
 import type { SignalBus } from '../../src/signals/ports.js';
 
 /** A bus whose gaps the test makes (the in-process bus never has one). */
-function gappyBus(): SignalBus & { gap(): void } {
+function gappyBus(): SignalBus & { gap(): void; down: boolean } {
   const listeners = createListenerSet();
-  return {
+  const bus: SignalBus & { gap(): void; down: boolean } = {
+    down: false,
     publish: (type, payload) => queueMicrotask(() => listeners.dispatch(type, payload)),
     subscribe: (type, l) => listeners.subscribe(type, l),
     onGap: (l) => listeners.onGap(l),
-    live: () => true,
+    live: () => !bus.down,
     ready: async () => {},
     close: async () => {},
     gap: () => listeners.gap(),
   };
+  return bus;
 }
 
 afterEach(() => {
@@ -105,5 +107,28 @@ describe('CharacterEvents', () => {
     expect(timedOut).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     expect(timedOut).toBe(true);
+  });
+
+  it('while the bus is down, a waiter reads the store every busDownPollMs (no message can come)', async () => {
+    vi.useFakeTimers();
+    const bus = gappyBus();
+    bus.down = true;
+    const events = new CharacterEvents(bus, { safetyPollMs: 5_000, busDownPollMs: 1_000 });
+    let settled = false;
+    let checks = 0;
+    let ended = false;
+    void events
+      .waitFor('ch_g', 60_000, async () => {
+        checks++;
+        return settled;
+      })
+      .then(() => {
+        ended = true;
+      });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(checks).toBe(3);
+    settled = true;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(ended).toBe(true);
   });
 });
