@@ -32,6 +32,7 @@ export function createPostgresBus(opts: PostgresBusOptions): SignalBus {
 
   const lost = (c: pg.Client) => {
     if (client !== c) return;
+    if (listening && !closed) opts.log?.warn({}, 'the signal bus lost its connection: changes by other processes are polled for until it is back');
     client = null;
     listening = false;
     c.end().catch(() => {});

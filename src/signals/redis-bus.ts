@@ -11,6 +11,19 @@ export interface RedisBusOptions {
   log?: { warn(obj: object, msg: string): void };
 }
 
+/** QUIT (sends what is queued first), but never waits long for a server that is gone. */
+async function quitSoon(c: Redis): Promise<void> {
+  const timer = new Promise<void>((r) => setTimeout(r, 1_000).unref());
+  await Promise.race([
+    c.quit().then(
+      () => {},
+      () => {},
+    ),
+    timer,
+  ]);
+  c.disconnect();
+}
+
 /**
  * Redis pub/sub: one connection publishes (commands issued while it is down wait in ioredis's
  * offline queue and go when it is back), one listens. ioredis reconnects by itself; the listener
@@ -42,6 +55,7 @@ export function createRedisBus(opts: RedisBusOptions): SignalBus {
     if (!everListened) failedFirst(err);
   });
   sub.on('close', () => {
+    if (listening && !closed) opts.log?.warn({}, 'the signal bus lost its connection: changes by other processes are polled for until it is back');
     listening = false;
   });
   sub.on('ready', () => {
@@ -72,9 +86,7 @@ export function createRedisBus(opts: RedisBusOptions): SignalBus {
     async close() {
       closed = true;
       listening = false;
-      await Promise.allSettled([sub.quit(), pub.quit()]);
-      sub.disconnect();
-      pub.disconnect();
+      await Promise.all([quitSoon(sub), quitSoon(pub)]);
     },
   };
 }
