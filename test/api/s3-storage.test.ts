@@ -150,6 +150,30 @@ describe('STORAGE_URL=s3://: files through the service', () => {
     expect([gone.statusCode, gone.json().error.code]).toEqual([404, 'not_found']);
   });
 
+  it("a video task renders from the character's assets in the bucket, and its content is served from it with Range", async () => {
+    const made = await h.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: h.alice, payload: { url: source, timestamps: '1,3' } });
+    const c = made.json() as { username: string };
+    const created = await h.app.inject({ method: 'POST', url: '/v1/videos', headers: h.alice, payload: { prompt: `@${c.username} waves`, seconds: '4' } });
+    expect(created.statusCode, created.body).toBe(200);
+    const id = created.json().id as string;
+    let task = created.json();
+    for (let i = 0; i < 600 && task.status !== 'completed' && task.status !== 'failed'; i++) {
+      await sleep(100);
+      task = (await h.app.inject({ method: 'GET', url: `/v1/videos/${id}`, headers: h.alice })).json();
+    }
+    expect(task.status, JSON.stringify(task)).toBe('completed');
+    const raw = rawBucket();
+    const videoObject = await readAll(await raw.read(`media/videos/${id}/video.mp4`));
+    expect(await raw.stat(`media/videos/${id}/thumbnail.webp`)).toMatchObject({ contentType: 'image/webp' });
+    raw.close();
+    const whole = await h.app.inject({ method: 'GET', url: `/v1/videos/${id}/content`, headers: h.alice });
+    expect([whole.statusCode, whole.headers['content-type']]).toEqual([200, 'video/mp4']);
+    expect(whole.rawPayload.equals(videoObject)).toBe(true);
+    const part = await h.app.inject({ method: 'GET', url: `/v1/videos/${id}/content`, headers: { ...h.alice, range: 'bytes=1000-1999' } });
+    expect([part.statusCode, part.headers['content-range']]).toEqual([206, `bytes 1000-1999/${videoObject.length}`]);
+    expect(part.rawPayload.equals(videoObject.subarray(1000, 2000))).toBe(true);
+  });
+
   it('/readyz says storage is unreachable while s3rver is down, and ok again when it is back', async () => {
     expect((await h.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ok', checks: { store: 'ok', storage: 'ok', queue: 'ok' } });
     await s3.stop();

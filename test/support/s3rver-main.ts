@@ -1,6 +1,6 @@
 /**
  * s3rver as its own process on loopback (spawned by test/support/s3rver.ts; plain Node strips
- * the types). Arguments: <directory> [port]. Prints `{"port": N}` once listening, then one line
+ * the types). Arguments: <directory> [port]. Exits when its stdin closes. Prints `{"port": N}` once listening, then one line
  * `> METHOD URL` per request as it arrives, written before s3rver answers it.
  *
  * Run with --openssl-legacy-provider: s3rver 3.7.1 makes ListObjectsV2 continuation tokens with
@@ -79,3 +79,5 @@ const address = await server.run();
 server.httpServer?.on('request', (req) => writeSync(1, `> ${req.method} ${req.url}\n`));
 writeSync(1, `${JSON.stringify({ port: address.port })}\n`);
 process.on('SIGTERM', () => process.exit(0));
+// The test process holds our stdin: when it goes, however it dies, so do we.
+process.stdin.on('close', () => process.exit(0)).resume();

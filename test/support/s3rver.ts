@@ -41,7 +41,7 @@ export async function startS3rver(): Promise<S3rverHandle> {
   let port = 0;
 
   const start = async () => {
-    const proc = spawn(process.execPath, ['--openssl-legacy-provider', MAIN, dir, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--openssl-legacy-provider', MAIN, dir, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
     child = proc;
     let stderr = '';
     proc.stderr?.on('data', (d) => (stderr += d));

@@ -13,6 +13,12 @@ export function createS3Client(opts: S3Address & S3Credentials): S3Client {
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     forcePathStyle: opts.forcePathStyle,
     credentials: { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey },
+    // Where to connect comes from these settings, not from AWS_ENDPOINT_URL(_S3) or the FIPS and
+    // dual-stack switches that the SDK would otherwise read from the environment.
+    ignoreConfiguredEndpointUrls: true,
+    useFipsEndpoint: false,
+    useDualstackEndpoint: false,
+    retryMode: 'standard',
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,

@@ -50,6 +50,7 @@ export function childEnv(env: Record<string, string | undefined>): NodeJS.Proces
     'S3_FORCE_PATH_STYLE',
     'AWS_ACCESS_KEY_ID',
     'AWS_SECRET_ACCESS_KEY',
+    'FILE_URLS',
     'API_KEYS',
     'ADMIN_API_KEYS',
     'NODE_OPTIONS',
