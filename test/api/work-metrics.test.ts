@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEvent } from '../../src/webhooks/event.js';
+import { createWorkerHttpApp } from '../../src/wiring.js';
 import { startFileServer } from '../support/file-server.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { makeHtml, makeVideo } from '../support/videos.js';
@@ -83,5 +84,33 @@ describe('readiness with the queue unreachable (QUEUE_URL to a closed port)', ()
     const m = await h.app.inject({ method: 'GET', url: '/metrics' });
     expect(m.statusCode).toBe(200);
     expect(m.body).not.toContain('sora_characters_jobs{');
+  });
+});
+
+describe("the worker's listener", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ METRICS_TOKEN: 'worker-metrics-token-0123456789' });
+  });
+  afterAll(() => h?.close());
+
+  it('answers /healthz, /readyz and /metrics (behind METRICS_TOKEN), and no API route', async () => {
+    const app = await createWorkerHttpApp(h.rt);
+    try {
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ok', checks: { store: 'ok', storage: 'ok', queue: 'ok' } });
+      const refused = await app.inject({ method: 'GET', url: '/metrics' });
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json().error.code).toBe('invalid_api_key');
+      const m = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer worker-metrics-token-0123456789' } });
+      expect(m.statusCode).toBe(200);
+      expect(m.body).toContain('sora_characters_characters_made_total');
+      expect(m.body).toContain('sora_characters_queue_depth');
+      const api = await app.inject({ method: 'GET', url: '/sora/v1/characters', headers: h.alice });
+      expect(api.statusCode).toBe(404);
+      expect(api.json().error.code).toBe('not_found');
+    } finally {
+      await app.close();
+    }
   });
 });
