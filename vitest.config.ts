@@ -38,6 +38,7 @@ const UNIT = [
   'test/media/frames-and-tails.test.ts',
   'test/media/probe-parse.test.ts',
   'test/signals/inprocess-bus.test.ts',
+  'test/signals/liveness.test.ts',
   'test/blobs/small-blob-cache-signals.test.ts',
   'test/usernames/owner-handle.test.ts',
   'test/usernames/usernames.test.ts',

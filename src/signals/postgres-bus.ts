@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createListenerSet, toWire } from './listeners.js';
+import { createLiveness } from './liveness.js';
 import type { SignalBus } from './ports.js';
 
 export interface PostgresBusOptions {
@@ -17,24 +19,34 @@ export interface PostgresBusOptions {
  * PostgreSQL LISTEN/NOTIFY, for deployments without Redis: one dedicated connection listens
  * (NOTIFY is delivered to sessions, so a pooled one cannot), one pooled connection sends `pg_notify` (one, so a publisher's messages keep their order).
  * When the listening connection is lost, a new one listens after `reconnectMs`, and what may
- * have been missed meanwhile is announced as a gap.
+ * have been missed meanwhile is announced as a gap. Its own beats, on a channel of its own, prove
+ * the session still listens (src/signals/liveness.ts).
  */
 export function createPostgresBus(opts: PostgresBusOptions): SignalBus {
   const channel = `${opts.channelPrefix}signals`;
+  const beatChannel = `${opts.channelPrefix}beat.${randomBytes(4).toString('hex')}`;
   const listeners = createListenerSet((err) => opts.log?.warn({ err }, 'a signal listener failed'));
   const reconnectMs = opts.reconnectMs ?? 500;
   const pool = new pg.Pool({ connectionString: opts.url, max: 1, application_name: opts.applicationName });
   pool.on('error', () => {});
   let client: pg.Client | null = null;
-  let listening = false;
   let closed = false;
+  const liveness = createLiveness({
+    beat: () => {
+      pool.query('select pg_notify($1, $2)', [beatChannel, '']).catch(() => {});
+    },
+    onRecovered: () => {
+      opts.log?.warn({}, 'the signal bus hears itself again after a silence: caches drop what they kept');
+      listeners.gap();
+    },
+  });
   let retry: NodeJS.Timeout | null = null;
 
   const lost = (c: pg.Client) => {
     if (client !== c) return;
-    if (listening && !closed) opts.log?.warn({}, 'the signal bus lost its connection: changes by other processes are polled for until it is back');
+    if (liveness.live() && !closed) opts.log?.warn({}, 'the signal bus lost its connection: changes by other processes are polled for until it is back');
     client = null;
-    listening = false;
+    liveness.lost();
     c.end().catch(() => {});
     if (!closed) {
       retry = setTimeout(() => {
@@ -52,17 +64,18 @@ export function createPostgresBus(opts: PostgresBusOptions): SignalBus {
     c.on('end', () => lost(c));
     c.on('notification', (n) => {
       if (n.channel === channel && n.payload !== undefined) listeners.dispatchWire(n.payload);
+      else if (n.channel === beatChannel) liveness.heard();
     });
     try {
       await c.connect();
-      await c.query(`LISTEN "${channel}"`);
+      await c.query(`LISTEN "${channel}"; LISTEN "${beatChannel}"`);
     } catch (err) {
       opts.log?.warn({ err }, 'cannot listen to the signal channel');
       lost(c);
       throw err;
     }
     if (closed || client !== c) return;
-    listening = true;
+    liveness.listening();
     listeners.gap();
   }
 
@@ -76,11 +89,11 @@ export function createPostgresBus(opts: PostgresBusOptions): SignalBus {
     },
     subscribe: (type, listener) => listeners.subscribe(type, listener),
     onGap: (listener) => listeners.onGap(listener),
-    live: () => listening && !closed,
+    live: () => !closed && liveness.live(),
     ready: () => first,
     async close() {
       closed = true;
-      listening = false;
+      liveness.stop();
       if (retry) clearTimeout(retry);
       const c = client;
       client = null;

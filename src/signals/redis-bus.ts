@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createListenerSet, toWire } from './listeners.js';
+import { createLiveness } from './liveness.js';
 import type { SignalBus } from './ports.js';
 
 export interface RedisBusOptions {
@@ -28,10 +30,12 @@ async function quitSoon(c: Redis): Promise<void> {
  * Redis pub/sub: one connection publishes (commands issued while it is down wait in ioredis's
  * offline queue and go when it is back), one listens. ioredis reconnects by itself; the listener
  * subscribes again on every `ready`, and each time it does, the messages it may have missed are
- * announced as a gap.
+ * announced as a gap. Its own beats, sent on a channel of its own, prove the subscription works
+ * (src/signals/liveness.ts).
  */
 export function createRedisBus(opts: RedisBusOptions): SignalBus {
   const channel = `${opts.channelPrefix}signals`;
+  const beatChannel = `${opts.channelPrefix}beat.${randomBytes(4).toString('hex')}`;
   const listeners = createListenerSet((err) => opts.log?.warn({ err }, 'a signal listener failed'));
   const connection = {
     connectionName: opts.connectionName,
@@ -39,8 +43,16 @@ export function createRedisBus(opts: RedisBusOptions): SignalBus {
   };
   const pub = new Redis(opts.url, { ...connection, maxRetriesPerRequest: 20 });
   const sub = new Redis(opts.url, { ...connection, autoResubscribe: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 1 });
-  let listening = false;
   let closed = false;
+  const liveness = createLiveness({
+    beat: () => {
+      pub.publish(beatChannel, '1').catch(() => {});
+    },
+    onRecovered: () => {
+      opts.log?.warn({}, 'the signal bus hears itself again after a silence: caches drop what they kept');
+      listeners.gap();
+    },
+  });
   let subscribedOnce!: () => void;
   let failedFirst!: (err: Error) => void;
   const first = new Promise<void>((resolve, reject) => {
@@ -55,14 +67,14 @@ export function createRedisBus(opts: RedisBusOptions): SignalBus {
     if (!everListened) failedFirst(err);
   });
   sub.on('close', () => {
-    if (listening && !closed) opts.log?.warn({}, 'the signal bus lost its connection: changes by other processes are polled for until it is back');
-    listening = false;
+    if (liveness.live() && !closed) opts.log?.warn({}, 'the signal bus lost its connection: changes by other processes are polled for until it is back');
+    liveness.lost();
   });
   sub.on('ready', () => {
-    sub.subscribe(channel).then(
+    sub.subscribe(channel, beatChannel).then(
       () => {
         if (closed) return;
-        listening = true;
+        liveness.listening();
         everListened = true;
         listeners.gap();
         subscribedOnce();
@@ -72,6 +84,7 @@ export function createRedisBus(opts: RedisBusOptions): SignalBus {
   });
   sub.on('message', (ch: string, message: string) => {
     if (ch === channel) listeners.dispatchWire(message);
+    else if (ch === beatChannel) liveness.heard();
   });
 
   return {
@@ -81,11 +94,11 @@ export function createRedisBus(opts: RedisBusOptions): SignalBus {
     },
     subscribe: (type, listener) => listeners.subscribe(type, listener),
     onGap: (listener) => listeners.onGap(listener),
-    live: () => listening && !closed,
+    live: () => !closed && liveness.live(),
     ready: () => first,
     async close() {
       closed = true;
-      listening = false;
+      liveness.stop();
       await Promise.all([quitSoon(sub), quitSoon(pub)]);
     },
   };
