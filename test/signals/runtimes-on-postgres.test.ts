@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createHttpApp, createRuntime, type Runtime } from '../../src/wiring.js';
 import { startFileServer } from '../support/file-server.js';
@@ -37,9 +37,9 @@ for (const bus of ['postgres', 'redis'] as const) {
     let files: Awaited<ReturnType<typeof startFileServer>>;
     let media: string;
 
-    const start = async (role: 'api' | 'worker' | 'both'): Promise<Node> => {
+    const start = async (role: 'api' | 'worker' | 'both', over: Record<string, string> = {}): Promise<Node> => {
       const dataDir = await mkdtemp(join(tmpdir(), 'sc-signals-rt-'));
-      const config = loadConfig({ ...env, DATA_DIR: dataDir });
+      const config = loadConfig({ ...env, ...over, DATA_DIR: dataDir });
       const rt = await createRuntime(config, { logger: pino({ level: 'silent' }) });
       const app = await createHttpApp(rt, { logger: false });
       if (role !== 'api') await rt.queue.start(rt.handlers);
@@ -156,6 +156,40 @@ for (const bus of ['postgres', 'redis'] as const) {
         const seen = await readOnB();
         return (seen.alice === 404 && seen.page.statusCode === 404 && seen.portrait === 404) || { ...seen, page: seen.page.statusCode };
       });
+    });
+
+    it.skipIf(bus !== 'postgres')('a delete made while another API lost its listening connection is still seen there within a second', async () => {
+      const a = await start('both');
+      // B's sessions carry a name of their own, so the test can end B's LISTEN session alone.
+      const listenerName = `sc-test-b-${randomBytes(4).toString('hex')}`;
+      const bUrl = new URL(env.DATABASE_URL!);
+      bUrl.searchParams.set('application_name', listenerName);
+      const b = await start('api', { DATABASE_URL: bUrl.toString() });
+      const made = (
+        await a.app.inject({ method: 'POST', url: '/sora/v1/characters', headers: ALICE, payload: { url: files.url('clip.mp4'), timestamps: '1,3' } })
+      ).json();
+      expect(made.status).toBe('ready');
+      for (let i = 0; i < 2; i++) expect((await b.app.inject({ url: `/sora/v1/characters/${made.id}`, headers: ALICE })).statusCode).toBe(200);
+
+      const admin = new pg.Client({ connectionString: base });
+      await admin.connect();
+      try {
+        const ended = await admin.query(
+          "select pg_terminate_backend(pid) as ended from pg_stat_activity where application_name = $1 and query ilike 'LISTEN%'",
+          [listenerName],
+        );
+        expect(ended.rows).toEqual([{ ended: true }]);
+      } finally {
+        await admin.end();
+      }
+      // The delete's message is sent while B does not listen: B never hears it.
+      const del = await a.app.inject({ method: 'DELETE', url: `/sora/v1/characters/${made.id}`, headers: ALICE });
+      expect(del.statusCode).toBe(200);
+      await seenWithin(1_000, async () => {
+        const status = (await b.app.inject({ url: `/sora/v1/characters/${made.id}`, headers: ALICE })).statusCode;
+        return status === 404 || { status, live: b.rt.signals.live() };
+      });
+      await vi.waitFor(() => expect(b.rt.signals.live()).toBe(true), { timeout: 10_000 });
     });
   });
 }
