@@ -7,7 +7,7 @@
  *   config    src/config/
  *   ports     src/<folder>/ports.ts: interfaces that the domain needs and adapters implement
  *   domain    src/characters/, src/videos/, src/keys/ (services and their pure rules)
- *   adapters  src/records/, src/blobs/, src/jobs/, src/fetch/, src/media/, src/engines/, src/webhooks/
+ *   adapters  src/records/, src/blobs/, src/jobs/, src/fetch/, src/media/, src/engines/, src/webhooks/, src/signals/
  *   library   src/ffmpeg/ (the one ffmpeg runner, shared by the media and the local engine adapters)
  *   delivery  src/api/ (HTTP), src/web/ (pages), src/cli/
  *   root      src/wiring.ts (the composition root) and src/main.ts
@@ -15,14 +15,14 @@
 const KERNEL = '^src/(errors|geometry|blob-keys|clock|principal|source-url)[.]ts$';
 const PORTS = '^src/[^/]+/ports[.]ts$';
 const DOMAIN = '^src/(characters|videos|keys)/';
-const ADAPTERS = '^src/(records|blobs|jobs|fetch|media|engines|webhooks)/';
+const ADAPTERS = '^src/(records|blobs|jobs|fetch|media|engines|webhooks|signals)/';
 const ROOT = '^src/(wiring|main)[.]ts$';
 /** Packages that only adapters and delivery may use: the outside world. */
 const OUTSIDE_PACKAGES =
   'node_modules/(fastify|@fastify/|fastify-type-provider-zod|sharp|kysely|better-sqlite3|pg|undici|@aws-sdk/|bullmq|ioredis|@vladmandic/|@tensorflow/|standardwebhooks|prom-client|pino)(/|$)';
 
 /** Adapter folders do not import each other; each rule names one folder and forbids the rest. */
-const adapterFolders = ['records', 'blobs', 'jobs', 'fetch', 'media', 'engines', 'webhooks'];
+const adapterFolders = ['records', 'blobs', 'jobs', 'fetch', 'media', 'engines', 'webhooks', 'signals'];
 const adapterIsolation = adapterFolders.map((folder) => ({
   name: `adapter-${folder}-isolated`,
   comment: `src/${folder}/ is an adapter: it implements ports and does not reach into another adapter (share through a port or src/ffmpeg/).`,

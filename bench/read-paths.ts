@@ -18,7 +18,23 @@ import { BENCH_KEY, startBareFastify } from './support/service.js';
 import { spread } from './support/stats.js';
 
 export async function readPaths(ctx: BenchContext): Promise<Section> {
-  const { service, origin, cfg } = ctx;
+  const { figures, details } = await measureReadPaths(ctx, ctx.service.url);
+  return {
+    id: 'read_paths',
+    title: `5. Read paths, req/s (${ctx.cfg.readRequests} requests, ${ctx.cfg.readConcurrency} in flight, keep-alive)`,
+    figures,
+    details,
+  };
+}
+
+/** The three read paths of the service at `serviceUrl` (a character made there first) against bare Fastify; figure keys start with `keyPrefix`. */
+export async function measureReadPaths(
+  ctx: BenchContext,
+  serviceUrl: string,
+  keyPrefix = '',
+): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
+  const { origin, cfg } = ctx;
+  const service = { url: serviceUrl };
   const c = await createReady(service.url, origin.url('short'), WINDOW);
   const auth = { authorization: `Bearer ${BENCH_KEY}` };
   const portraitUrl = new URL(c.body.profile_picture_url!);
@@ -52,9 +68,9 @@ export async function readPaths(ctx: BenchContext): Promise<Section> {
       }
       ctx.log(`  ${name}: service ${spread(svc).median.toFixed(0)} req/s, bare Fastify ${spread(base).median.toFixed(0)} req/s`);
       figures.push(
-        figure(`${name}_service_rps`, `GET ${name}: service`, 'req/s', spread(svc)),
-        figure(`${name}_bare_rps`, `GET ${name}: bare Fastify, same bytes`, 'req/s', spread(base)),
-        figure(`${name}_ratio`, `GET ${name}: service / bare`, 'x', spread(svc.map((x, i) => x / base[i])), { op: '>=', value: 0.5 }),
+        figure(`${keyPrefix}${name}_service_rps`, `GET ${name}: service`, 'req/s', spread(svc)),
+        figure(`${keyPrefix}${name}_bare_rps`, `GET ${name}: bare Fastify, same bytes`, 'req/s', spread(base)),
+        figure(`${keyPrefix}${name}_ratio`, `GET ${name}: service / bare`, 'x', spread(svc.map((x, i) => x / base[i])), { op: '>=', value: 0.5 }),
       );
       details[name] = { serviceRps: svc, bareRps: base };
     }
@@ -62,5 +78,5 @@ export async function readPaths(ctx: BenchContext): Promise<Section> {
     await bare.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  return { id: 'read_paths', title: `5. Read paths, req/s (${cfg.readRequests} requests, ${cfg.readConcurrency} in flight, keep-alive)`, figures, details };
+  return { figures, details };
 }

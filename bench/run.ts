@@ -10,6 +10,7 @@ import { hostedEngine } from './hosted-engine.js';
 import { memory } from './memory.js';
 import { portraitStage } from './portrait-stage.js';
 import { readPaths } from './read-paths.js';
+import { scale } from './scale.js';
 import { sourceLength } from './source-length.js';
 import { stages } from './stages.js';
 import type { BenchConfig, BenchContext } from './support/context.js';
@@ -26,7 +27,7 @@ const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean)) : null;
 const wanted = (id: string) => !only || only.has(id);
-const SECTION_IDS = ['create_latency', 'source_length', 'throughput', 'memory', 'read_paths', 'portrait_stage', 'stages', 'hosted_engine'];
+const SECTION_IDS = ['create_latency', 'source_length', 'throughput', 'memory', 'read_paths', 'portrait_stage', 'stages', 'hosted_engine', 'scale'];
 /** The sections that need the generated sources (the hosted engine's makes its own). */
 const SOURCE_SECTIONS = SECTION_IDS.filter((id) => id !== 'hosted_engine');
 if (only && (only.size === 0 || [...only].some((id) => !SECTION_IDS.includes(id)))) {
@@ -116,6 +117,8 @@ async function measureWithSources(sections: Section[]): Promise<void> {
       ['portrait_stage', '6. portrait stage', portraitStage],
       ['stages', '7. stage breakdown (information)', stages],
     ]);
+    // Its own deployment of five processes: in full runs, and in a quick one only when asked by --only.
+    if (!quick || only) await runSections(ctx, [['scale', '9. scale-out on PostgreSQL + S3 + Redis', scale]]);
   } finally {
     await origin.close();
     await closeHttp();

@@ -10,7 +10,7 @@ import type { BlobStore } from './blobs/ports.js';
 import { createS3UrlPresigner } from './blobs/s3/presign-get-url.js';
 import { objectUrl } from './blobs/s3/s3-address.js';
 import { createS3BlobStore } from './blobs/s3/s3-blob-store.js';
-import { withSmallBlobCache } from './blobs/small-blob-cache.js';
+import { type SmallBlobCache, withSmallBlobCache } from './blobs/small-blob-cache.js';
 import { createReferenceBackfillJob, enqueueReferenceBackfill } from './characters/backfill-references.js';
 import { createCharacterService } from './characters/character-service.js';
 import { CharacterEvents } from './characters/events.js';
@@ -36,6 +36,10 @@ import { withCharacterCache } from './records/cached-characters.js';
 import { sqlitePath } from './records/kysely/database.js';
 import { createKyselyStore, type KyselyStore, migrateDatabase as migrateKysely } from './records/kysely/index.js';
 import type { Store } from './records/ports.js';
+import { createInProcessBus } from './signals/inprocess-bus.js';
+import type { SignalBus } from './signals/ports.js';
+import { createPostgresBus } from './signals/postgres-bus.js';
+import { createRedisBus } from './signals/redis-bus.js';
 import { createRenderVideoJob } from './videos/render-video.js';
 import { createVideoService } from './videos/video-service.js';
 import { createWebhookDeliveryJob, createWebhookNotifier, jobQueueDeliveryQueue } from './webhooks/index.js';
@@ -55,10 +59,19 @@ export async function createRuntime(
   await makeDataDirPrivate(dataDir, storage.dir, log);
   const signingSecret = await loadSigningSecret(config.signingSecret, dataDir);
 
-  const store = withLookupCache(await createKyselyStore(resolveSqlitePath(config.databaseUrl)));
+  const records = await createKyselyStore(resolveSqlitePath(config.databaseUrl));
+  const signals = await openSignalBus(config, log);
+  // With a bus that spans processes, what another process changes is told, not polled for.
+  const sharedSignals = config.signalsUrl !== null;
+  const store = withLookupCache(records, signals, sharedSignals);
   await makeDatabasePrivate(config.databaseUrl, log);
   // Portraits and thumbnails are served from memory; everything is written through the cache.
-  const blobs = withSmallBlobCache(storage.store, { recheckMs: storage.recheckMs });
+  // With a bus that spans processes, another process's delete is told (forget); kept blobs are then
+  // rechecked once a minute, and every second while the bus is down.
+  const blobCache = withSmallBlobCache(storage.store, sharedSignals ? { recheckMs: 1_000, trusted: () => signals.live() } : { recheckMs: storage.recheckMs });
+  signals.subscribe('blobs.deleted', ({ prefix }) => blobCache.forget(prefix));
+  signals.onGap(() => blobCache.forget(''));
+  const blobs = announcingDeletes(blobCache, signals);
   // With Redis (QUEUE_URL) other processes share the jobs: nothing here is exclusive.
   const exclusive = !config.queueUrl && (opts.queueExclusive ?? config.databaseUrl.startsWith('sqlite:'));
   // Each process works in its own folder of DATA_DIR/tmp; what a killed one left is removed when the next starts.
@@ -93,7 +106,7 @@ export async function createRuntime(
       });
   const metrics = createWorkMetrics({ jobCounts: () => queue.counts() });
   onJobStart = metrics.jobStarted;
-  const events = new CharacterEvents();
+  const events = new CharacterEvents(signals);
   const workDir = scratch.dir;
   const fetchLimits = {
     maxBytes: config.maxSourceBytes,
@@ -220,6 +233,7 @@ export async function createRuntime(
     store,
     blobs,
     queue,
+    signals,
     characters,
     videos,
     keys,
@@ -237,6 +251,7 @@ export async function createRuntime(
     /** Stops taking jobs (running ones get `graceMs` to finish, then are handed back), then closes the store. */
     async close(graceMs?: number) {
       await queue.stop(graceMs);
+      await signals.close();
       await scratch.close();
       await store.close();
       storage.close();
@@ -271,22 +286,6 @@ export function createHttpApp(rt: Runtime, opts: { logger?: boolean | object; vi
   });
 }
 
-/**
- * The blob store of STORAGE_URL, and how often the small-blob cache asks it whether a kept blob
- * still exists. A folder: every second (a stat is cheap, and another process's delete shows
- * within it). S3: never, as each check is a paid HEAD per hot key per second; assets are never
- * rewritten in place, so only a delete can make a kept copy stale, and another process's delete
- * reaches the cache through `blobs.forget(prefix)`.
- */
-function openBlobStore(config: Config): { store: BlobStore; recheckMs: number; dir: string | null; close(): void } {
-  if (config.s3) {
-    const store = createS3BlobStore(config.s3);
-    return { store, recheckMs: Number.POSITIVE_INFINITY, dir: null, close: () => store.close() };
-  }
-  const dir = resolve(config.storageUrl.replace(/^file:/, ''));
-  return { store: createDiskBlobStore(dir), recheckMs: 1_000, dir, close: () => {} };
-}
-
 /** The `worker` process's listener: /healthz, /readyz and /metrics, no API route. */
 export function createWorkerHttpApp(rt: Runtime) {
   return buildWorkerApp({
@@ -298,10 +297,72 @@ export function createWorkerHttpApp(rt: Runtime) {
   });
 }
 
-/** SQLite can tell cheaply when someone else committed, so there character lookups are served from memory. */
-function withLookupCache(store: KyselyStore): Store {
+/**
+ * The blob store of STORAGE_URL, and how often the small-blob cache asks it whether a kept blob
+ * still exists. A folder: every second (a stat is cheap, and another process's delete shows
+ * within it). S3: never, as each check is a paid HEAD per hot key per second; assets are never
+ * rewritten in place, so only a delete can make a kept copy stale, and another process's delete
+ * reaches the cache through `blobs.forget(prefix)`. (With a signal bus that spans processes the
+ * caller overrides this: once a minute while the bus is live, every second while it is down.)
+ */
+function openBlobStore(config: Config): { store: BlobStore; recheckMs: number; dir: string | null; close(): void } {
+  if (config.s3) {
+    const store = createS3BlobStore(config.s3);
+    return { store, recheckMs: Number.POSITIVE_INFINITY, dir: null, close: () => store.close() };
+  }
+  const dir = resolve(config.storageUrl.replace(/^file:/, ''));
+  return { store: createDiskBlobStore(dir), recheckMs: 1_000, dir, close: () => {} };
+}
+
+/**
+ * Character lookups served from memory where every change is seen: SQLite tells cheaply when
+ * someone else committed; PostgreSQL has no such number, so there the cache needs a signal bus
+ * that spans the processes (a change drops the record, a gap drops everything, and while the bus
+ * is down nothing is served from memory).
+ */
+function withLookupCache(store: KyselyStore, signals: SignalBus, sharedSignals: boolean): Store {
   const { externalChanges } = store;
-  return externalChanges ? { ...store, characters: withCharacterCache(store.characters, { externalChanges }) } : store;
+  if (!externalChanges && !sharedSignals) return store;
+  const characters = withCharacterCache(store.characters, externalChanges ? { externalChanges } : { trusted: () => signals.live() });
+  signals.subscribe('character.settled', ({ id }) => characters.forget(id));
+  signals.subscribe('character.changed', ({ id }) => characters.forget(id));
+  signals.onGap(() => characters.forgetAll());
+  return { ...store, characters };
+}
+
+/** The signal bus of SIGNALS_URL (Redis pub/sub or PostgreSQL LISTEN/NOTIFY), or this process alone. */
+async function openSignalBus(config: Config, log: pino.Logger): Promise<SignalBus> {
+  const url = config.signalsUrl;
+  const busLog = log.child({ component: 'signals' });
+  if (url === null) return createInProcessBus({ onListenerError: (err) => busLog.warn({ err }, 'a signal listener failed') });
+  const bus = /^rediss?:/.test(url)
+    ? createRedisBus({ url, channelPrefix: config.signalsPrefix, log: busLog })
+    : createPostgresBus({ url, channelPrefix: config.signalsPrefix, log: busLog });
+  // A bus that is not up yet is safe (caches do not trust it, waiters poll the store), so the start goes on.
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000).unref());
+  const started = await Promise.race([
+    bus.ready().then(
+      () => 'ready' as const,
+      (err: Error) => err,
+    ),
+    timeout,
+  ]);
+  if (started !== 'ready') busLog.warn({ err: started }, 'the signal bus is not listening yet: changes by other processes are polled for until it is');
+  return bus;
+}
+
+/** Every deletePrefix is told to the other processes once it ran (their small-blob caches forget the prefix). */
+function announcingDeletes(blobs: SmallBlobCache, signals: SignalBus): BlobStore & SmallBlobCache {
+  return {
+    ...blobs,
+    async deletePrefix(prefix) {
+      try {
+        await blobs.deletePrefix(prefix);
+      } finally {
+        signals.publish('blobs.deleted', { prefix });
+      }
+    },
+  };
 }
 
 /** `sora-characters migrate`: the configured database brought to the latest schema; the names applied. */

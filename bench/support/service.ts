@@ -95,7 +95,7 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   for (const k of Object.keys(env)) {
     // Only the embedded defaults: nothing of the caller's service settings leaks in.
     if (
-      /^(PORT|HOST|PUBLIC_URL|DATA_DIR|DATABASE_URL|STORAGE_URL|API_KEYS|NODE_OPTIONS|VITEST.*|NODE_ENV|WORKER_CONCURRENCY|MAX_SOURCE_BYTES|RANGE_READ_MIN_BYTES|SYNC_WAIT_MS|RATE_LIMIT_PER_MINUTE|WEBHOOK_URL|WEBHOOK_SECRET|LOG_LEVEL|ALLOW_PRIVATE_URLS|DOWNLOAD_TIMEOUT_MS|MAX_QUEUED_JOBS|PROFILE_PAGES|PROFILE_RATE_LIMIT_PER_MINUTE)$/.test(
+      /^(PORT|HOST|PUBLIC_URL|DATA_DIR|DATABASE_URL|STORAGE_URL|API_KEYS|NODE_OPTIONS|VITEST.*|NODE_ENV|WORKER_CONCURRENCY|MAX_SOURCE_BYTES|RANGE_READ_MIN_BYTES|SYNC_WAIT_MS|RATE_LIMIT_PER_MINUTE|WEBHOOK_URL|WEBHOOK_SECRET|LOG_LEVEL|ALLOW_PRIVATE_URLS|DOWNLOAD_TIMEOUT_MS|MAX_QUEUED_JOBS|PROFILE_PAGES|PROFILE_RATE_LIMIT_PER_MINUTE|WORKER_PORT|QUEUE_URL|QUEUE_PREFIX|SIGNALS_URL|SIGNALS_PREFIX|SIGNING_SECRET|S3_[A-Z_]+|AWS_[A-Z_]+)$/.test(
         k,
       )
     )
@@ -127,6 +127,33 @@ export async function startService(extraEnv: Record<string, string> = {}): Promi
   });
   const s = await spawnServer([MAIN, 'serve'], env, port, '/healthz', () => rm(dataDir, { recursive: true, force: true }));
   return Object.assign(s, { dataDir });
+}
+
+/** `node dist/main.js worker` (dist must be built) with `extraEnv` (QUEUE_URL and the shared stores); ready when its /healthz answers. */
+export async function startWorker(extraEnv: Record<string, string>): Promise<ChildServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sc-bench-worker-'));
+  const port = await freePort();
+  const env = cleanEnv({ WORKER_PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', MALLOC_ARENA_MAX: '2', ...extraEnv });
+  return spawnServer([MAIN, 'worker'], env, port, '/healthz', () => rm(dataDir, { recursive: true, force: true }));
+}
+
+/** `node dist/main.js migrate` with `extraEnv`, to the end; throws with its output when it fails. */
+export async function runMigrate(extraEnv: Record<string, string>): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sc-bench-migrate-'));
+  try {
+    const child = spawn(process.execPath, [MAIN, 'migrate'], {
+      cwd: ROOT,
+      env: cleanEnv({ DATA_DIR: dataDir, ...extraEnv }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    if (code !== 0) throw new Error(`migrate exited ${code}:\n${out}`);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
 
 /** The bare Fastify baseline of the read paths (bench/support/bare-fastify.ts) as its own process. */

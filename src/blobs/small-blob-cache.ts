@@ -12,6 +12,13 @@ export interface SmallBlobCacheOptions {
    * (S3), with deletes by other processes told through `forget`.
    */
   recheckMs?: number;
+  /**
+   * True while every delete by another process is told through `forget` (the signal bus is
+   * connected); then a kept blob is rechecked only every `trustedRecheckMs`, a safety net for a
+   * lost message. While false (the bus is down), `recheckMs` applies.
+   */
+  trusted?: () => boolean;
+  trustedRecheckMs?: number;
   now?: () => number;
 }
 
@@ -36,7 +43,9 @@ export interface SmallBlobCache extends BlobStore, BlobLoader {
 export function withSmallBlobCache(inner: BlobStore, opts: SmallBlobCacheOptions = {}): SmallBlobCache {
   const maxBytes = opts.maxBytes ?? 8 * 1024 * 1024;
   const maxBlobBytes = opts.maxBlobBytes ?? 256 * 1024;
-  const recheckMs = opts.recheckMs ?? 1_000;
+  const untrustedRecheckMs = opts.recheckMs ?? 1_000;
+  const trustedRecheckMs = opts.trustedRecheckMs ?? 60_000;
+  const trusted = opts.trusted ?? (() => false);
   const now = opts.now ?? Date.now;
   const entries = new Map<string, Entry>(); // in order of last use
   let keptBytes = 0;
@@ -73,6 +82,7 @@ export function withSmallBlobCache(inner: BlobStore, opts: SmallBlobCacheOptions
   return {
     async load(key) {
       const hit = entries.get(key);
+      const recheckMs = trusted() ? Math.max(trustedRecheckMs, untrustedRecheckMs) : untrustedRecheckMs;
       if (hit && now() - hit.checkedAt < recheckMs) {
         entries.delete(key); // most recently used goes last
         entries.set(key, hit);

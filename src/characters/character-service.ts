@@ -116,6 +116,7 @@ export function createCharacterService(deps: CharacterServiceDeps) {
     await store.characters.delete(c.id);
     await store.idempotency.deleteByCharacter(c.id);
     await blobs.deletePrefix(characterKeys(c.id).prefix);
+    events.changed(c);
   }
 
   /**
@@ -310,6 +311,7 @@ export function createCharacterService(deps: CharacterServiceDeps) {
         updatedAt: now(),
       });
       if (!updated) throw new AppError('character_not_found', `no character ${id}`);
+      events.changed(updated);
       return view(updated);
     },
 

@@ -25,6 +25,14 @@ const schema = z.object({
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   FILE_URLS: z.enum(['service', 'presigned']).default('service'),
   QUEUE_URL: z.string().min(1).optional(),
+  SIGNALS_URL: z
+    .string()
+    .regex(/^(rediss?|postgres(ql)?):\/\//, 'expected redis://... or postgres://...')
+    .optional(),
+  SIGNALS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,48}$/, 'expected 1 to 48 letters, digits or _ . : -')
+    .optional(),
   API_KEYS: z.string().optional(),
   ADMIN_API_KEYS: z.string().optional(),
   ALLOW_PRIVATE_URLS: bool.default(false),
@@ -107,6 +115,14 @@ export interface Config {
   /** What `profile_picture_url` and `clip_url` point at: this service's /files (default) or presigned S3 GETs. */
   fileUrls: 'service' | 'presigned';
   queueUrl: string | null;
+  /**
+   * Where processes tell each other what changed (src/signals/): a redis:// or postgres:// URL;
+   * null: within this process only (the embedded default). SIGNALS_URL, else a redis QUEUE_URL,
+   * else a postgres DATABASE_URL.
+   */
+  signalsUrl: string | null;
+  /** Channel prefix on that server, so deployments sharing it do not hear each other (default: QUEUE_PREFIX + "."). */
+  signalsPrefix: string;
   apiKeys: string[];
   adminApiKeys: string[];
   allowPrivateUrls: boolean;
@@ -248,6 +264,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const needed = HOSTED_ENGINE_CREDENTIALS[route.engine];
     if (needed && !settings[needed]) throw new ConfigError(`missing setting ${needed}: ENGINE_MODELS routes ${model} to the ${route.engine} engine`);
   }
+  // One name per deployment: the signal channel follows QUEUE_PREFIX unless told otherwise.
+  const signalsPrefix = e.SIGNALS_PREFIX ?? `${e.QUEUE_PREFIX}.`;
+  if (signalsPrefix.length > 48) {
+    throw new ConfigError(
+      `invalid setting SIGNALS_PREFIX: the one derived from QUEUE_PREFIX (${signalsPrefix}) is longer than 48 characters; set a shorter one`,
+    );
+  }
   const metricsAllow = list(e.METRICS_ALLOW);
   const badRange = metricsAllow.find((r) => !isAddressOrCidr(r));
   if (badRange !== undefined) {
@@ -263,6 +286,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     s3,
     fileUrls: e.FILE_URLS,
     queueUrl: e.QUEUE_URL ?? null,
+    signalsUrl: e.SIGNALS_URL ?? e.QUEUE_URL ?? (/^postgres(ql)?:\/\//.test(databaseUrl) ? databaseUrl : null),
+    signalsPrefix,
     apiKeys: list(e.API_KEYS),
     adminApiKeys: list(e.ADMIN_API_KEYS),
     allowPrivateUrls: e.ALLOW_PRIVATE_URLS,

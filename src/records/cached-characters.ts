@@ -5,9 +5,23 @@ export interface CharacterCacheOptions {
    * A number that changes whenever another connection or process commits to the database
    * (SQLite's `PRAGMA data_version`). It must be cheap: it is read on every lookup.
    */
-  externalChanges: () => number;
+  externalChanges?: () => number;
+  /**
+   * Where no such number exists (PostgreSQL), other processes tell their changes through
+   * `forget` (the signal bus), and this says whether they can: while false (the bus is down),
+   * every lookup is a query and nothing is kept. After it was false, `forgetAll` must be called
+   * before it turns true again (the bus announces a gap).
+   */
+  trusted?: () => boolean;
   /** Records kept at most (oldest dropped first). */
   maxEntries?: number;
+}
+
+export interface CachedCharacterRepo extends CharacterRepo {
+  /** Drops the record of `id` (another process changed it); a lookup in flight does not keep what it read. */
+  forget(id: string): void;
+  /** Drops everything (messages about changes may have been missed). */
+  forgetAll(): void;
 }
 
 /**
@@ -17,15 +31,19 @@ export interface CharacterCacheOptions {
  * - a write through this repo empties the cache when it starts and again when it ends, and a
  *   lookup that was in flight across a write does not store what it read (the generation moved);
  * - a commit by anything else on the database (the CLI, another process) moves `externalChanges`,
- *   which is checked before every hit and after every miss.
+ *   which is checked before every hit and after every miss;
+ * - or, without that number, another process's change arrives as `forget`, and while such
+ *   messages cannot arrive (`trusted` is false) nothing is served from memory.
  * Returned records are frozen: callers share them.
  */
-export function withCharacterCache(inner: CharacterRepo, opts: CharacterCacheOptions): CharacterRepo {
+export function withCharacterCache(inner: CharacterRepo, opts: CharacterCacheOptions): CachedCharacterRepo {
   const max = opts.maxEntries ?? 2_000;
   const byId = new Map<string, CharacterRecord>();
   const idByUsername = new Map<string, string>();
   let generation = 0;
-  let seenExternal = opts.externalChanges();
+  const externalChanges = opts.externalChanges ?? (() => 0);
+  const trusted = opts.trusted ?? (() => true);
+  let seenExternal = externalChanges();
 
   const clear = () => {
     generation++;
@@ -34,7 +52,7 @@ export function withCharacterCache(inner: CharacterRepo, opts: CharacterCacheOpt
   };
   /** Drops everything if another connection committed since the last look. */
   const checkExternal = () => {
-    const now = opts.externalChanges();
+    const now = externalChanges();
     if (now !== seenExternal) {
       seenExternal = now;
       clear();
@@ -42,7 +60,7 @@ export function withCharacterCache(inner: CharacterRepo, opts: CharacterCacheOpt
   };
   const remember = (c: CharacterRecord, startedAt: number): CharacterRecord => {
     checkExternal();
-    if (startedAt !== generation) return c;
+    if (startedAt !== generation || !trusted()) return c;
     if (byId.size >= max) {
       const oldest = byId.keys().next().value as string;
       idByUsername.delete(byId.get(oldest)!.username.toLowerCase());
@@ -66,7 +84,7 @@ export function withCharacterCache(inner: CharacterRepo, opts: CharacterCacheOpt
   return {
     async get(id) {
       checkExternal();
-      const hit = byId.get(id);
+      const hit = trusted() ? byId.get(id) : undefined;
       if (hit) return hit;
       const startedAt = generation;
       const c = await inner.get(id);
@@ -74,7 +92,7 @@ export function withCharacterCache(inner: CharacterRepo, opts: CharacterCacheOpt
     },
     async getByUsername(username) {
       checkExternal();
-      const id = idByUsername.get(username.toLowerCase());
+      const id = trusted() ? idByUsername.get(username.toLowerCase()) : undefined;
       const hit = id === undefined ? undefined : byId.get(id);
       if (hit) return hit;
       const startedAt = generation;
@@ -88,6 +106,14 @@ export function withCharacterCache(inner: CharacterRepo, opts: CharacterCacheOpt
     insert: (c) => writing(() => inner.insert(c)),
     update: (id, patch) => writing(() => inner.update(id, patch)),
     delete: (id) => writing(() => inner.delete(id)),
+    forget(id) {
+      generation++;
+      const c = byId.get(id);
+      if (!c) return;
+      byId.delete(id);
+      if (idByUsername.get(c.username.toLowerCase()) === id) idByUsername.delete(c.username.toLowerCase());
+    },
+    forgetAll: clear,
   };
 }
 

@@ -108,6 +108,6 @@ describe.skipIf(!tierAvailable('PostgreSQL store suites'))('on PostgreSQL', () =
   describeQueueContract('in-process on PostgreSQL', inProcessEnv('postgres'));
 });
 
-describe.skipIf(!tierAvailable('Redis queue suites'))('on Redis', () => {
+describe.skipIf(!tierAvailable('Redis suites'))('on Redis', () => {
   describeQueueContract('BullMQ', bullmqEnv());
 });

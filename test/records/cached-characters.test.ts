@@ -181,3 +181,69 @@ describe('character cache over SQLite', () => {
     expect((await first.characters.getByUsername(`${c.owner}.renamed`))?.id).toBe(c.id);
   });
 });
+
+describe('character cache told of changes by signals (PostgreSQL: no externalChanges)', () => {
+  const told = async (trusted: () => boolean = () => true) => {
+    const inner = countingRepo();
+    const repo = withCharacterCache(inner.repo, { trusted });
+    const [a, b] = [makeCharacter(), makeCharacter()];
+    for (const x of [a, b]) await inner.repo.insert(x);
+    return { inner, repo, a, b };
+  };
+
+  it('serves from memory until forget(id) drops that record, by id and by username; the others stay', async () => {
+    const { inner, repo, a, b } = await told();
+    await repo.get(a.id);
+    await repo.get(b.id);
+    await inner.repo.update(a.id, { visibility: 'public' }); // another process
+    expect((await repo.getByUsername(a.username))?.visibility).toBe('private');
+    const before = inner.lookups();
+    repo.forget(a.id);
+    expect((await repo.getByUsername(a.username))?.visibility).toBe('public');
+    expect((await repo.get(b.id))?.id).toBe(b.id);
+    expect(inner.lookups()).toBe(before + 1);
+    await inner.repo.delete(a.id);
+    repo.forget(a.id);
+    expect(await repo.get(a.id)).toBeNull();
+    expect(await repo.getByUsername(a.username)).toBeNull();
+  });
+
+  it('a lookup in flight when forget(id) comes does not keep what it read', async () => {
+    const { inner, repo, a } = await told();
+    const release = inner.holdLookups();
+    const racing = repo.get(a.id); // read before the other process's commit
+    await inner.repo.update(a.id, { status: 'ready' });
+    repo.forget(a.id);
+    release();
+    expect((await racing)?.status).toBe('processing');
+    expect((await repo.get(a.id))?.status).toBe('ready');
+  });
+
+  it('forgetAll drops everything (a gap on the bus)', async () => {
+    const { inner, repo, a, b } = await told();
+    await repo.get(a.id);
+    await repo.get(b.id);
+    await inner.repo.update(a.id, { displayName: 'A2' });
+    await inner.repo.update(b.id, { displayName: 'B2' });
+    repo.forgetAll();
+    expect((await repo.get(a.id))?.displayName).toBe('A2');
+    expect((await repo.get(b.id))?.displayName).toBe('B2');
+  });
+
+  it('while the bus is down (not trusted) every lookup is a query and nothing is kept', async () => {
+    let live = false;
+    const { inner, repo, a } = await told(() => live);
+    await repo.get(a.id);
+    await repo.get(a.id);
+    await repo.getByUsername(a.username);
+    expect(inner.lookups()).toBe(3);
+    live = true;
+    await repo.get(a.id);
+    await repo.get(a.id);
+    expect(inner.lookups()).toBe(4);
+    live = false; // kept records are not served while changes could go unsaid
+    await inner.repo.update(a.id, { visibility: 'public' });
+    expect((await repo.get(a.id))?.visibility).toBe('public');
+    expect(inner.lookups()).toBe(5);
+  });
+});

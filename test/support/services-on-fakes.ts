@@ -22,6 +22,8 @@ import { createKeyService } from '../../src/keys/key-service.js';
 import { prepareReferenceImage } from '../../src/media/reference-image.js';
 import type { Principal } from '../../src/principal.js';
 import type { Store } from '../../src/records/ports.js';
+import { createInProcessBus } from '../../src/signals/inprocess-bus.js';
+import type { SignalBus } from '../../src/signals/ports.js';
 import { createVideoService, type VideoService } from '../../src/videos/video-service.js';
 import { createMemoryBlobStore, type MemoryBlobStore } from './fakes/memory-blobs.js';
 import { createMemoryStore } from './fakes/memory-store.js';
@@ -33,6 +35,8 @@ export interface ServicesOnFakes {
   store: Store;
   blobs: MemoryBlobStore;
   queue: JobQueue;
+  /** The in-process signal bus the services publish on. */
+  signals: SignalBus;
   characters: CharacterService;
   videos: VideoService;
   /** Two static keys, to test tenancy. */
@@ -57,13 +61,14 @@ export async function servicesOnFakes(opts: { maxQueuedJobs?: number } = {}): Pr
     },
   };
   const maxQueuedJobs = opts.maxQueuedJobs ?? 100;
+  const signals = createInProcessBus();
 
   const characters = createCharacterService({
     store,
     blobs,
     queue,
     fetcher,
-    events: new CharacterEvents(),
+    events: new CharacterEvents(signals),
     signUrl: createUrlSigner({ secret: 'unit-test-signing-secret-0123456789', publicUrl: PUBLIC_URL, ttlSeconds: 3600, now: clock.now }),
     publicUrl: PUBLIC_URL,
     workDir,
@@ -90,12 +95,14 @@ export async function servicesOnFakes(opts: { maxQueuedJobs?: number } = {}): Pr
     store,
     blobs,
     queue,
+    signals,
     characters,
     videos,
     alice: await keys.authenticate('sk-alice-unit-key'),
     bob: await keys.authenticate('sk-bob-unit-key'),
     clock,
     async close() {
+      await signals.close();
       await store.close();
       await rm(workDir, { recursive: true, force: true });
     },

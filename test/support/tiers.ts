@@ -58,7 +58,7 @@ export function optionalTiers(): OptionalTier[] {
       howTo: 'set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test',
     },
     {
-      name: 'Redis queue suites',
+      name: 'Redis suites',
       project: 'integration',
       available: !!process.env.TEST_REDIS_URL,
       howTo: 'set TEST_REDIS_URL=redis://127.0.0.1:6379',

@@ -192,6 +192,21 @@ describe('visibility', () => {
   });
 });
 
+describe('signals', () => {
+  it("the owner's patch and delete are told on the bus as character.changed; refused ones are not", async () => {
+    const changed: { id: string; username: string }[] = [];
+    s.signals.subscribe('character.changed', (p) => changed.push(p));
+    const mine = await create('alice', { visibility: 'public' });
+    expect(await refusalOf(s.characters.update(s.bob, mine.body.id, { visibility: 'private' }))).toMatchObject({ status: 403, code: 'not_owner' });
+    expect(await refusalOf(s.characters.remove(s.bob, mine.body.id))).toMatchObject({ status: 403, code: 'not_owner' });
+    await s.characters.update(s.alice, mine.body.id, { visibility: 'private' });
+    await s.characters.remove(s.alice, mine.body.id);
+    await new Promise((r) => setTimeout(r, 0));
+    const told = { id: mine.body.id, username: mine.body.username };
+    expect(changed).toEqual([told, told]);
+  });
+});
+
 describe('from_task', () => {
   it("another key's task answers as a missing one: 404 task_not_found on from_task", async () => {
     const theirs = await insertTask({ keyId: s.bob.keyId });

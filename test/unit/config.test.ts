@@ -35,6 +35,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ PROFILE_RATE_LIMIT_PER_MINUTE: 'off' }).profileRateLimitPerMinute).toBeNull();
   });
 
+  it('picks the signal bus: SIGNALS_URL, else a postgres DATABASE_URL, else this process alone', () => {
+    expect(loadConfig({}).signalsUrl).toBeNull();
+    expect(loadConfig({}).signalsPrefix).toBe('sora-characters.');
+    expect(loadConfig({ QUEUE_PREFIX: 'prod-1' }).signalsPrefix).toBe('prod-1.');
+    const pgUrl = 'postgres://u@db.example:5432/sc';
+    expect(loadConfig({ DATABASE_URL: pgUrl }).signalsUrl).toBe(pgUrl);
+    expect(loadConfig({ DATABASE_URL: pgUrl, SIGNALS_URL: 'redis://cache.example:6379', SIGNALS_PREFIX: 'prod:sc:' })).toMatchObject({
+      signalsUrl: 'redis://cache.example:6379',
+      signalsPrefix: 'prod:sc:',
+    });
+  });
+
+  it('a QUEUE_PREFIX too long to name the signal channel stops boot, naming SIGNALS_PREFIX', () => {
+    expect(() => loadConfig({ QUEUE_PREFIX: 'q'.repeat(48) })).toThrow(/^invalid setting SIGNALS_PREFIX: .* longer than 48 characters/);
+    expect(loadConfig({ QUEUE_PREFIX: 'q'.repeat(48), SIGNALS_PREFIX: 'short.' }).signalsPrefix).toBe('short.');
+  });
+
   it('derives PUBLIC_URL from PORT and lists keys', () => {
     const c = loadConfig({ PORT: '9000', API_KEYS: 'a, b,,c', PUBLIC_URL: undefined });
     expect(c.publicUrl).toBe('http://localhost:9000');
@@ -54,6 +71,10 @@ describe('loadConfig', () => {
     ['WEBHOOK_SECRET', 'plain'],
     ['DATABASE_URL', 'mysql://x'],
     ['QUEUE_URL', 'amqp://x'],
+    ['SIGNALS_URL', 'amqp://x'],
+    ['SIGNALS_URL', 'inprocess'],
+    ['SIGNALS_PREFIX', 'has space'],
+    ['SIGNALS_PREFIX', 'x'.repeat(49)],
     ['SIGNING_SECRET', 'short'],
     ['STORAGE_URL', 'gs://bucket/prefix'],
     ['FILE_URLS', 'cdn'],
