@@ -29,6 +29,9 @@ export interface HostedEngineOptions {
   now?: () => number;
 }
 
+/** What every hosted engine is given besides its adapter: the settings of ENGINE_* and the media tools. */
+export type HostedEngineSettings = Pick<HostedEngineOptions, 'concurrency' | 'pollIntervalMs' | 'taskTimeoutMs' | 'download' | 'binaries' | 'maxMemoryMb'>;
+
 /** The render of a hosted engine is `in_progress` up to this share; the rest is download and previews. */
 const UPSTREAM_SHARE = 95;
 

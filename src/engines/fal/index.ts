@@ -1,5 +1,4 @@
-import type { MediaBinaries } from '../../ffmpeg/binaries.js';
-import { createHostedEngine } from '../hosted-engine.js';
+import { createHostedEngine, type HostedEngineSettings } from '../hosted-engine.js';
 import type { Engine } from '../ports.js';
 import type { RetryPolicy } from '../upstream-http.js';
 import { createFalApi } from './fal-api.js';
@@ -9,15 +8,9 @@ export { falFamilyOf } from './families.js';
 
 export const FAL_ENGINE_NAME = 'fal';
 
-export interface FalEngineOptions {
+export interface FalEngineOptions extends HostedEngineSettings {
   key: string;
   queueUrl: string;
-  concurrency: number;
-  pollIntervalMs: number;
-  taskTimeoutMs: number;
-  download(url: string, dest: string, signal: AbortSignal): Promise<unknown>;
-  binaries: MediaBinaries;
-  maxMemoryMb?: number;
   /** The upstream models routed to fal: each must be of a family the engine knows (checked now, at boot). */
   upstreamModels: string[];
   retry?: RetryPolicy;
@@ -34,14 +27,6 @@ export function createFalEngine(opts: FalEngineOptions): Engine {
       );
     }
   }
-  return createHostedEngine({
-    name: FAL_ENGINE_NAME,
-    api: createFalApi({ key: opts.key, queueUrl: opts.queueUrl, retry: opts.retry, fetchImpl: opts.fetchImpl }),
-    concurrency: opts.concurrency,
-    pollIntervalMs: opts.pollIntervalMs,
-    taskTimeoutMs: opts.taskTimeoutMs,
-    download: opts.download,
-    binaries: opts.binaries,
-    maxMemoryMb: opts.maxMemoryMb,
-  });
+  const { key, queueUrl, retry, fetchImpl, upstreamModels: _checked, ...settings } = opts;
+  return createHostedEngine({ name: FAL_ENGINE_NAME, api: createFalApi({ key, queueUrl, retry, fetchImpl }), ...settings });
 }
