@@ -97,15 +97,21 @@ describe('the ark engine through the official openai SDK', () => {
     expect(sent[0].authorization).toBe(`Bearer ${ARK_KEY}`);
     const body = sent[0].body as CreateBody;
     expect(body).toMatchObject({ model: UPSTREAM_MODEL, ratio: '16:9', resolution: '720p', duration: 8 });
-    expect(body.content[0]).toEqual({ type: 'text', text: '[Image 1] waves at the camera' });
+    // The character travels as its portrait and then its reference frames, within ARK_MAX_REFERENCE_IMAGES (4),
+    // and the mention names every image it sent.
+    const profile = await h.app.inject({ method: 'GET', url: `/sora/v1/characters/${character.id}`, headers: h.alice });
+    const frames = (profile.json().reference_frame_urls as string[]).length;
+    expect(frames).toBeGreaterThanOrEqual(2);
     const images = body.content.slice(1) as ImageItem[];
-    expect(images.map((i) => [i.type, i.role])).toEqual([['image_url', 'reference_image']]);
+    expect(images.map((i) => [i.type, i.role])).toEqual(Array.from({ length: 1 + Math.min(3, frames) }, () => ['image_url', 'reference_image']));
+    const names = images.map((_, i) => `[Image ${i + 1}]`).join('');
+    expect(body.content[0]).toEqual({ type: 'text', text: `${names} waves at the camera` });
+    for (const i of images) expect(i.image_url.url).toMatch(/^data:image\/jpeg;base64,/);
 
-    // The reference image is the character's portrait: an inline JPEG of the same picture.
+    // The first reference image is the character's portrait: an inline JPEG of the same picture.
     const m = /^data:image\/jpeg;base64,(.+)$/.exec(images[0].image_url.url);
     expect(m).not.toBeNull();
     const sentPortrait = await sharp(Buffer.from(m![1], 'base64')).raw().toBuffer({ resolveWithObject: true });
-    const profile = await h.app.inject({ method: 'GET', url: `/sora/v1/characters/${character.id}`, headers: h.alice });
     const portraitUrl = new URL(profile.json().profile_picture_url);
     const stored = await h.app.inject({ method: 'GET', url: portraitUrl.pathname + portraitUrl.search });
     const storedPortrait = await sharp(stored.rawPayload).flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true });
@@ -269,14 +275,16 @@ describe('ark with ARK_REFERENCE_MEDIA=all and PUBLIC_URL_REACHABLE=true', () =>
     expect(v.status, JSON.stringify(v.error)).toBe('completed');
     type Item = { type: string; role?: string; image_url?: { url: string }; video_url?: { url: string } };
     const body = fake.requests.find((r) => r.method === 'POST')?.body as { content: Item[] };
-    expect(body.content[0]).toEqual({ type: 'text', text: '[Image 1][Video 1] on a public stage' });
-    expect(body.content.slice(1).map((c) => [c.type, c.role])).toEqual([
-      ['image_url', 'reference_image'],
-      ['video_url', 'reference_video'],
-    ]);
+    // The portrait and the reference frames (images), then the clip (a video); the mention names them all.
+    const kinds = body.content.slice(1).map((c) => [c.type, c.role]);
+    const imageCount = kinds.filter(([t]) => t === 'image_url').length;
+    expect(imageCount).toBeGreaterThanOrEqual(3);
+    expect(kinds).toEqual([...Array.from({ length: imageCount }, () => ['image_url', 'reference_image']), ['video_url', 'reference_video']]);
+    const names = Array.from({ length: imageCount }, (_, i) => `[Image ${i + 1}]`).join('');
+    expect(body.content[0]).toEqual({ type: 'text', text: `${names}[Video 1] on a public stage` });
     // The portrait stays an inline JPEG; the clip is a signed link of this service (PUBLIC_URL), and it answers.
     expect(body.content[1].image_url?.url).toMatch(/^data:image\/jpeg;base64,/);
-    const clipUrl = new URL(body.content[2].video_url?.url ?? '');
+    const clipUrl = new URL(body.content[imageCount + 1].video_url?.url ?? '');
     expect(`${clipUrl.origin}${clipUrl.pathname}`).toBe(`http://sc.test/files/characters/${made.id}/clip.mp4`);
     const clip = await h.app.inject({ method: 'GET', url: clipUrl.pathname + clipUrl.search });
     expect(clip.statusCode).toBe(200);
