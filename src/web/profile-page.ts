@@ -69,3 +69,21 @@ function noteOf(c: CharacterView, isPrivate: boolean, viewerOwns: boolean): stri
 export function renderNotFoundPage(): string {
   return renderErrorPage({ status: 404, title: 'Character not found', message: 'This character does not exist or was deleted.' });
 }
+
+/**
+ * renderProfilePage with the last pages kept: the same view and viewer give the same bytes, so a
+ * page asked for again is not rendered again. The key is the whole input, so a page is never
+ * stale; it changes at least every second anyway, as the signed media URLs move (`exp`).
+ */
+export function createProfilePageCache(maxPages = 500) {
+  const pages = new Map<string, string>();
+  return (c: CharacterView, who: ProfileViewer): string => {
+    const key = `${who.owner}\u0000${who.viewerOwns}\u0000${JSON.stringify(c)}`;
+    const kept = pages.get(key);
+    if (kept !== undefined) return kept;
+    const html = renderProfilePage(c, who);
+    if (pages.size >= maxPages) pages.delete(pages.keys().next().value as string);
+    pages.set(key, html);
+    return html;
+  };
+}

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { CharacterService } from '../../characters/character-service.js';
 import { AppError } from '../../errors.js';
 import { pagePolicy } from '../../web/page-policy.js';
-import { renderNotFoundPage, renderProfilePage } from '../../web/profile-page.js';
+import { createProfilePageCache, renderNotFoundPage } from '../../web/profile-page.js';
 import { clientAddress } from '../client-address.js';
 
 /**
@@ -38,6 +38,7 @@ export interface ProfileRouteDeps {
 export function profileRoutes(deps: ProfileRouteDeps) {
   const policy = pagePolicy(deps.mediaOrigin);
   const viewer = deps.viewer ?? NO_VIEWER;
+  const renderPage = createProfilePageCache();
   return async (app: FastifyInstance) => {
     if (deps.rateLimitPerMinute) {
       // Before the lookup, so a client trying names is refused before it costs a query.
@@ -72,7 +73,7 @@ export function profileRoutes(deps: ProfileRouteDeps) {
         reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', policy);
         if (!shown) return reply.code(404).send(renderNotFoundPage());
         if (isPrivate) reply.header('x-robots-tag', 'noindex, nofollow');
-        return reply.send(renderProfilePage(shown.character, { owner: shown.owner, viewerOwns }));
+        return reply.send(renderPage(shown.character, { owner: shown.owner, viewerOwns }));
       },
     );
   };
