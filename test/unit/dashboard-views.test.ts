@@ -2,30 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { CharacterView } from '../../src/characters/view.js';
 import { renderCharacterPage, renderGallery } from '../../src/web/dashboard/characters.js';
 import type { DashboardNav } from '../../src/web/dashboard/nav.js';
+import { makeCharacterView } from '../support/character-view.js';
 
 const nav: DashboardNav = { owner: 'figsulsit', keyName: 'static', admin: false, csrf: 'T'.repeat(43) };
 
-const character = (over: Partial<CharacterView> = {}): CharacterView => ({
-  id: 'ch_0123456789abcdef0123456789abcdef',
-  object: 'character',
-  username: 'figsulsit.oddwingduo',
-  permalink: 'http://sc.test/profile/figsulsit.oddwingduo',
-  profile_picture_url: 'http://sc.test/files/p.webp?exp=1&sig=s',
-  clip_url: 'http://sc.test/files/c.mp4?exp=1&sig=s',
-  display_name: 'Odd <Wing> & "Duo"',
-  status: 'ready',
-  visibility: 'private',
-  timestamps: '1,3',
-  model: null,
-  source: { type: 'upload', filename: 'clip.mp4' },
-  created_at: 1_765_000_000,
-  updated_at: 1_765_000_000,
-  error: null,
-  reference_frame_urls: [],
-  voice_url: null,
-  subject: null,
-  ...over,
-});
+const character = (over: Partial<CharacterView> = {}): CharacterView =>
+  makeCharacterView({
+    profile_picture_url: 'http://sc.test/files/p.webp?exp=1&sig=s',
+    clip_url: 'http://sc.test/files/c.mp4?exp=1&sig=s',
+    display_name: 'Odd <Wing> & "Duo"',
+    ...over,
+  });
 
 const box = { x: 0.3, y: 0.2, width: 0.3, height: 0.4 };
 
