@@ -9,11 +9,11 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFaceVideo } from '../support/faces.js';
 import { type FakeFalQueue, startFakeFalQueue } from '../support/fakes/fal-queue.js';
 import { makeUpstreamVideo } from '../support/fal-fixtures.js';
+import { freshPostgresSchema } from '../support/postgres-schema.js';
 import { tierAvailable } from '../support/tiers.js';
 import { ALICE, killAll, removeDir, startServer } from './support/server-process.js';
 
@@ -22,15 +22,12 @@ const SEEDANCE = 'bytedance/seedance-2.0/reference-to-video';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!tierAvailable('PostgreSQL store suites'))('e2e: a hosted render cancelled through another process', () => {
-  const schema = `e2e_fal_cancel_${randomBytes(6).toString('hex')}`;
+  let db: Awaited<ReturnType<typeof freshPostgresSchema>> | undefined;
   let dir: string;
   let fake: FakeFalQueue;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
+    db = await freshPostgresSchema(base!, 'e2e_fal_cancel');
     dir = await mkdtemp(join(tmpdir(), 'sc-e2e-fal-cancel-'));
     fake = await startFakeFalQueue({ video: await makeUpstreamVideo(dir) });
   });
@@ -38,17 +35,12 @@ describe.skipIf(!tierAvailable('PostgreSQL store suites'))('e2e: a hosted render
     await killAll();
     await fake?.close();
     await removeDir(dir);
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
+    await db?.drop();
   });
 
   it('the process polling the upstream job sees the row gone and sends the cancel', async () => {
-    const url = new URL(base as string);
-    url.searchParams.set('options', `-c search_path=${schema}`);
     const env = {
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: db!.url,
       STORAGE_URL: `file:${join(dir, 'media')}`,
       SIGNING_SECRET: randomBytes(32).toString('hex'),
       ENGINE_MODELS: `sora-2=fal:${SEEDANCE}`,

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileServer } from '../support/file-server.js';
+import { freshPostgresSchema } from '../support/postgres-schema.js';
 import { tierAvailable } from '../support/tiers.js';
 import { makeVideo } from '../support/videos.js';
 import { ALICE, bearer, killAll, removeDir, type ServerProcess, startServer } from './support/server-process.js';
@@ -18,32 +18,24 @@ const base = process.env.TEST_DATABASE_URL;
  * uniqueness, so racing requests through the two never make duplicates.
  */
 describe.skipIf(!tierAvailable('PostgreSQL store suites'))('e2e: two API processes on one PostgreSQL', () => {
-  const schema = `e2e_two_apis_${randomBytes(6).toString('hex')}`;
+  let db: Awaited<ReturnType<typeof freshPostgresSchema>> | undefined;
   let a: ServerProcess;
   let b: ServerProcess;
   let files: Awaited<ReturnType<typeof startFileServer>>;
   let media: string;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    const url = new URL(base!);
-    url.searchParams.set('options', `-c search_path=${schema}`);
+    db = await freshPostgresSchema(base!, 'e2e_two_apis');
     media = await mkdtemp(join(tmpdir(), 'sc-e2e-shared-media-'));
     files = await startFileServer({ 'clip.mp4': { path: await makeVideo({ durationSec: 4, width: 320, height: 180 }), type: 'video/mp4' } });
-    const env = { DATABASE_URL: url.toString(), STORAGE_URL: `file:${media}`, SIGNING_SECRET: randomBytes(32).toString('hex') };
+    const env = { DATABASE_URL: db.url, STORAGE_URL: `file:${media}`, SIGNING_SECRET: randomBytes(32).toString('hex') };
     [a, b] = await Promise.all([startServer({ env }), startServer({ env })]);
   });
   afterAll(async () => {
     await killAll();
     await files?.close();
     await removeDir(media);
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
+    await db?.drop();
   });
 
   const create = (server: ServerProcess, body: object, headers: Record<string, string> = {}) =>
